@@ -1,0 +1,156 @@
+//! The command line as clap sees it. Nothing here talks to a cluster; `context` resolves it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+kubectl passes flags that come after `mtls` to the plugin, so put kubectl flags there:
+  kubectl mtls --context prod describe my-credential     (works)
+  kubectl --context prod mtls describe my-credential     (kubectl rejects it)
+
+Exit codes: 0 ok; 1 error; 2 usage error; 3 a check failed (describe);
+4 the cluster could not be reached or refused our credentials.";
+
+/// Mutual TLS for Istio ingress gateways: credentials, client certificates and SAN allow-lists, checked.
+#[derive(Debug, Parser)]
+#[command(name = "kubectl-mtls", bin_name = "kubectl mtls", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub kube: KubeFlags,
+
+    #[command(flatten)]
+    pub interaction: InteractionFlags,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kubectl's own connection flags, on every command.
+#[derive(Debug, Clone, Default, Args)]
+pub struct KubeFlags {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, whose paths merge, then ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The kubeconfig cluster to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// The namespace of the command's own object (see each command's help for its default).
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// How long to wait for one API request before giving up, e.g. 10s, 1m (0: no limit).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
+    pub request_timeout: String,
+}
+
+/// How the plugin may talk to the person at the terminal.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct InteractionFlags {
+    /// Never prompt; fail naming the flag to pass instead.
+    #[arg(long, global = true)]
+    pub no_input: bool,
+
+    /// Answer yes to confirmations.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show every certificate in a gateway credential and check it the way Istio will use it.
+    #[command(long_about = DESCRIBE_ABOUT)]
+    Describe(DescribeArgs),
+    /// Print the version of kubectl-mtls.
+    Version,
+}
+
+const DESCRIBE_ABOUT: &str = "\
+Show every certificate in a gateway credential and check it the way Istio will use it.
+
+Reads the Secret and, if it exists, SECRET-cacert (which Istio prefers for the CA), applies
+Istio's key precedence (cert/key over tls.crt/tls.key, cacert over ca.crt, crl over ca.crl),
+lists every certificate, and checks key match, chain, validity, SANs, CA constraints, weak
+algorithms and the CRL.
+
+The Secret is looked up in -n NAMESPACE, or in istio-system: the namespace of the gateway
+workload, where Istio reads credentials. Exit code 3 means a check failed.";
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// The credential Secret (the Gateway's tls.credentialName). Prompted for at a terminal.
+    pub secret: Option<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
+
+    /// Warn when a certificate expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiry_warning_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for people.
+    #[default]
+    Table,
+    /// JSON, for scripts.
+    Json,
+    /// YAML, for scripts.
+    Yaml,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn valid_command_lines() {
+        for line in [
+            "kubectl-mtls describe gw-cred",
+            "kubectl-mtls describe gw-cred -n istio-system -o json",
+            "kubectl-mtls -n other --context c describe gw-cred",
+            "kubectl-mtls describe --kubeconfig /tmp/k --user u --cluster c gw-cred -o yaml",
+            "kubectl-mtls describe",
+            "kubectl-mtls --no-input -y describe x --expiry-warning-days 10",
+            "kubectl-mtls version",
+        ] {
+            let args = line.split_whitespace();
+            if let Err(e) = Cli::try_parse_from(args) {
+                panic!("{line}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_command_lines() {
+        for (line, expected) in [
+            ("kubectl-mtls describe x -o xml", "invalid value 'xml'"),
+            ("kubectl-mtls describe x --expiry-warning-days soon", "invalid value 'soon'"),
+            ("kubectl-mtls frobnicate", "unrecognized subcommand 'frobnicate'"),
+            ("kubectl-mtls describe a b", "unexpected argument 'b'"),
+        ] {
+            match Cli::try_parse_from(line.split_whitespace()) {
+                Ok(_) => panic!("{line}: parsed"),
+                Err(e) => assert!(e.to_string().contains(expected), "{line}: {e}"),
+            }
+        }
+    }
+}

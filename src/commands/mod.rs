@@ -1,0 +1,47 @@
+//! One file per subcommand: gather input, call the cluster and the pure logic, render.
+
+pub mod describe;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::error::{Error, exit};
+
+/// What a command that did not fail reports, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    ChecksFailed,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Success => exit::OK,
+            Outcome::ChecksFailed => exit::CHECK_FAILED,
+        }
+    }
+}
+
+pub async fn dispatch(cli: Cli) -> Result<Outcome, Error> {
+    match cli.command {
+        Command::Version => {
+            print_stdout(&format!("kubectl-mtls {}\n", env!("CARGO_PKG_VERSION")))?;
+            Ok(Outcome::Success)
+        }
+        Command::Describe(args) => {
+            let context = Context::connect(&cli.kube, cli.interaction).await?;
+            describe::run(&context, &args).await
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.
+pub fn print_stdout(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout(e)),
+        _ => Ok(()),
+    }
+}

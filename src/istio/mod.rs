@@ -1,0 +1,4 @@
+//! Istio semantics, pure: which credential keys Istio reads and how it will judge them.
+
+pub mod checks;
+pub mod credential;

@@ -1,0 +1,81 @@
+//! Asking the person at the terminal, or refusing to when nobody is there.
+//!
+//! Prompts appear only when stdin and stderr are terminals, `--no-input` is not given and `CI`
+//! is not set. They are drawn on stderr, so stdout stays clean for pipes. Without a terminal,
+//! every missing input is an error naming the flag or argument that supplies it.
+
+use std::io::IsTerminal;
+
+use dialoguer::{Confirm, Select, theme::ColorfulTheme};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum PromptError {
+    #[error("{what} is required: pass {how} (there is no terminal to ask at{why})")]
+    NeedsInput { what: String, how: String, why: &'static str },
+    #[error("{what}: nothing to choose from{hint}")]
+    NoChoices { what: String, hint: String },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("cannot read from the terminal")]
+    Terminal(#[source] dialoguer::Error),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Prompter {
+    interactive: bool,
+    assume_yes: bool,
+    /// Why prompting is off, for the error message.
+    why: &'static str,
+}
+
+impl Prompter {
+    pub fn new(no_input: bool, assume_yes: bool) -> Prompter {
+        let (interactive, why) = if no_input {
+            (false, ", and --no-input was given")
+        } else if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+            (false, ": CI is set")
+        } else if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            (false, "")
+        } else {
+            (true, "")
+        };
+        Prompter { interactive, assume_yes, why }
+    }
+
+    /// Picks one of `items`; `what` names the input, `how` the argument or flag that gives it.
+    pub fn select(&self, what: &str, how: &str, items: &[String]) -> Result<usize, PromptError> {
+        if !self.interactive {
+            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
+        }
+        if items.is_empty() {
+            return Err(PromptError::NoChoices { what: what.into(), hint: format!("; pass {how}") });
+        }
+        Select::with_theme(&ColorfulTheme::default())
+            .with_prompt(format!("Choose {what}"))
+            .items(items)
+            .default(0)
+            .interact_on_opt(&console::Term::stderr())
+            .map_err(PromptError::Terminal)?
+            .ok_or(PromptError::Cancelled)
+    }
+
+    /// Asks yes/no; `--yes` answers yes. Without a terminal, fails naming `--yes`.
+    pub fn confirm(&self, question: &str) -> Result<bool, PromptError> {
+        if self.assume_yes {
+            return Ok(true);
+        }
+        if !self.interactive {
+            return Err(PromptError::NeedsInput { what: "confirmation".into(), how: "--yes".into(), why: self.why });
+        }
+        Confirm::with_theme(&ColorfulTheme::default())
+            .with_prompt(question)
+            .default(false)
+            .interact_on(&console::Term::stderr())
+            .map_err(PromptError::Terminal)
+    }
+
+    pub fn is_interactive(&self) -> bool {
+        self.interactive
+    }
+}
