@@ -295,7 +295,7 @@ fn precedence(b: &mut Builder, credential: &CredentialSecret, r: &Resolution) {
 fn key_match(b: &mut Builder, at: &KeyRef, bytes: &[u8], leaf: &CertificateFacts) {
     match pki::key::private_key(bytes) {
         Err(reason) => b.push("key-match", Status::Fail, format!("{at} {reason}")),
-        Ok(key) if key.public_key_raw == leaf.public_key_raw => {
+        Ok(key) if key.matches(leaf) => {
             b.push("key-match", Status::Ok, format!("{at} matches the server certificate"))
         }
         Ok(_) => b.push(

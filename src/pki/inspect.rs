@@ -46,6 +46,9 @@ pub struct CertificateFacts {
     /// The raw subjectPublicKey bits, to compare with a private key.
     #[serde(skip)]
     pub public_key_raw: Vec<u8>,
+    /// The RSA modulus without leading zeros, for RSA keys.
+    #[serde(skip)]
+    pub rsa_modulus: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,6 +123,10 @@ pub fn certificate(der: &[u8]) -> Result<CertificateFacts, NotACertificate> {
         extended_key_usage,
         key_cert_sign,
         public_key_raw: cert.public_key().subject_public_key.data.to_vec(),
+        rsa_modulus: match cert.public_key().parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => Some(super::key::strip_zeros(rsa.modulus)),
+            _ => None,
+        },
     })
 }
 

@@ -21,8 +21,22 @@ pub enum KeyError {
 /// A parsed private key; only its public half is kept.
 #[derive(Debug, Clone)]
 pub struct PrivateKeyFacts {
-    /// The raw public key, comparable with a certificate's subjectPublicKey bits.
-    pub public_key_raw: Vec<u8>,
+    /// The raw public key, comparable with a certificate's subjectPublicKey bits. None for
+    /// RSA keys the crypto backend refuses to load (under 2048 bits), which we still read.
+    pub public_key_raw: Option<Vec<u8>>,
+    /// The RSA modulus without leading zeros, for RSA keys.
+    pub rsa_modulus: Option<Vec<u8>>,
+}
+
+impl PrivateKeyFacts {
+    /// Whether this key is the private half of a certificate's public key.
+    pub fn matches(&self, certificate: &super::inspect::CertificateFacts) -> bool {
+        match (&self.public_key_raw, &self.rsa_modulus, &certificate.rsa_modulus) {
+            (Some(raw), _, _) => *raw == certificate.public_key_raw,
+            (None, Some(ours), Some(theirs)) => ours == theirs,
+            _ => false,
+        }
+    }
 }
 
 pub fn private_key(bytes: &[u8]) -> Result<PrivateKeyFacts, KeyError> {
@@ -35,8 +49,34 @@ pub fn private_key(bytes: &[u8]) -> Result<PrivateKeyFacts, KeyError> {
         "ENCRYPTED PRIVATE KEY" => return Err(KeyError::Encrypted),
         other => return Err(KeyError::NotAKey(other.to_string())),
     }
-    let key_pair = rcgen::KeyPair::try_from(block.der.as_slice()).map_err(|_| KeyError::Unreadable)?;
-    Ok(PrivateKeyFacts { public_key_raw: key_pair.public_key_raw().to_vec() })
+    let rsa_modulus = rsa_modulus(&block.der);
+    match rcgen::KeyPair::try_from(block.der.as_slice()) {
+        Ok(key_pair) => Ok(PrivateKeyFacts { public_key_raw: Some(key_pair.public_key_raw().to_vec()), rsa_modulus }),
+        Err(_) if rsa_modulus.is_some() => Ok(PrivateKeyFacts { public_key_raw: None, rsa_modulus }),
+        Err(_) => Err(KeyError::Unreadable),
+    }
+}
+
+/// The modulus of a PKCS#1 `RSAPrivateKey`, bare or wrapped in PKCS#8.
+fn rsa_modulus(der: &[u8]) -> Option<Vec<u8>> {
+    use x509_parser::der_parser::parse_der;
+    let (_, object) = parse_der(der).ok()?;
+    let fields = object.as_sequence().ok()?;
+    // PKCS#8: version, AlgorithmIdentifier, OCTET STRING { RSAPrivateKey }.
+    if fields.len() >= 3 && fields[1].as_sequence().is_ok() {
+        let rsa_oid = fields[1].as_sequence().ok()?.first()?.as_oid().ok()?.to_id_string();
+        return if rsa_oid == "1.2.840.113549.1.1.1" { rsa_modulus(fields[2].as_slice().ok()?) } else { None };
+    }
+    // PKCS#1: version, modulus, publicExponent, …
+    if fields.len() >= 9 {
+        return Some(strip_zeros(fields[1].as_slice().ok()?));
+    }
+    None
+}
+
+pub(crate) fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    bytes[start..].to_vec()
 }
 
 #[cfg(test)]
@@ -50,9 +90,9 @@ mod tests {
         let cert = rcgen::CertificateParams::new(vec!["a.example".into()]).unwrap().self_signed(&key).unwrap();
         let facts = crate::pki::inspect::certificate(cert.der()).unwrap();
         let parsed = private_key(key.serialize_pem().as_bytes()).unwrap();
-        assert_eq!(parsed.public_key_raw, facts.public_key_raw);
+        assert!(parsed.matches(&facts));
         let parsed_other = private_key(other.serialize_pem().as_bytes()).unwrap();
-        assert_ne!(parsed_other.public_key_raw, facts.public_key_raw);
+        assert!(!parsed_other.matches(&facts));
     }
 
     #[test]
