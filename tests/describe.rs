@@ -29,7 +29,12 @@ fn checks(report: &Value, id: &str) -> Vec<(String, String)> {
         .expect("checks array")
         .iter()
         .filter(|c| c["id"] == id)
-        .map(|c| (c["status"].as_str().unwrap_or_default().to_string(), c["message"].as_str().unwrap_or_default().to_string()))
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap_or_default().to_string(),
+                c["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -111,10 +116,14 @@ fn ecdsa_chain_with_intermediate_and_ip_san() {
     let params = pki::add_ip(pki::server_params("gw.example.com"), "10.0.0.7".parse().unwrap());
     let leaf = pki::server_with(&intermediate, params, false);
     let chain = format!("{}{}", leaf.pem, intermediate.pem);
-    let (run, report) =
-        describe(&[("tls.crt", chain.as_bytes()), ("tls.key", leaf.key_pem.as_bytes()), ("ca.crt", root.pem.as_bytes())]);
+    let (run, report) = describe(&[
+        ("tls.crt", chain.as_bytes()),
+        ("tls.key", leaf.key_pem.as_bytes()),
+        ("ca.crt", root.pem.as_bytes()),
+    ]);
     assert_eq!(run.code, 0, "{run:?}");
-    let roles: Vec<&str> = report["certificates"].as_array().unwrap().iter().map(|c| c["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> =
+        report["certificates"].as_array().unwrap().iter().map(|c| c["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["server-leaf", "intermediate", "ca"]);
     assert_eq!(report["certificates"][0]["sans"]["ip"][0], "10.0.0.7");
     assert_eq!(report["certificates"][0]["public_key"]["curve"], "P-256");
@@ -140,7 +149,8 @@ fn cacert_secret_wins_and_the_override_is_explained() {
     let report = json(&run);
     assert_eq!(status_of(&report, "cacert-override"), ["warn"]);
     assert_eq!(status_of(&report, "chain"), ["ok"], "the CA from cred-cacert verifies the chain");
-    let inline = report["keys"].as_array().unwrap().iter().find(|k| k["secret"] == "cred" && k["key"] == "ca.crt").unwrap();
+    let inline =
+        report["keys"].as_array().unwrap().iter().find(|k| k["secret"] == "cred" && k["key"] == "ca.crt").unwrap();
     assert_eq!(inline["read"], false);
     assert_eq!(inline["note"], "the Secret cred-cacert takes precedence");
 }
@@ -215,16 +225,66 @@ fn each_broken_credential_fails_on_its_own_check() {
     };
     let truncated = &leaf.pem[..leaf.pem.len() / 2];
 
-    let cases: Vec<(&str, Vec<(&str, Vec<u8>)>, &str, &str)> = vec![
-        ("key mismatch", vec![("tls.crt", leaf.pem.clone().into()), ("tls.key", other_leaf.key_pem.clone().into())], "key-match", "does not belong"),
-        ("expired", vec![("tls.crt", expired.pem.clone().into()), ("tls.key", expired.key_pem.clone().into())], "validity", "expired on"),
-        ("not yet valid", vec![("tls.crt", future.pem.clone().into()), ("tls.key", future.key_pem.clone().into())], "validity", "is not valid until"),
-        ("CA that is not a CA", vec![("tls.crt", leaf.pem.clone().into()), ("tls.key", leaf.key_pem.clone().into()), ("ca.crt", not_a_ca.pem.clone().into())], "ca", "not a CA certificate"),
-        ("garbage", vec![("tls.crt", b"hello world".to_vec()), ("tls.key", leaf.key_pem.clone().into())], "server-certificate-pem", "cred/tls.crt is not PEM"),
-        ("DER", vec![("tls.crt", der), ("tls.key", leaf.key_pem.clone().into())], "server-certificate-pem", "holds DER"),
-        ("truncated", vec![("tls.crt", truncated.as_bytes().to_vec()), ("tls.key", leaf.key_pem.clone().into())], "server-certificate-pem", "malformed PEM"),
-        ("certificate as key", vec![("tls.crt", leaf.pem.clone().into()), ("tls.key", leaf.pem.clone().into())], "key-match", "holds a CERTIFICATE block, not a private key"),
-        ("missing key", vec![("tls.crt", leaf.pem.clone().into()), ("ca.crt", ca.pem.clone().into())], "keys", "`tls.crt` + `tls.key`"),
+    type Data = Vec<(&'static str, Vec<u8>)>;
+    let cases: Vec<(&str, Data, &str, &str)> = vec![
+        (
+            "key mismatch",
+            vec![("tls.crt", leaf.pem.clone().into()), ("tls.key", other_leaf.key_pem.clone().into())],
+            "key-match",
+            "does not belong",
+        ),
+        (
+            "expired",
+            vec![("tls.crt", expired.pem.clone().into()), ("tls.key", expired.key_pem.clone().into())],
+            "validity",
+            "expired on",
+        ),
+        (
+            "not yet valid",
+            vec![("tls.crt", future.pem.clone().into()), ("tls.key", future.key_pem.clone().into())],
+            "validity",
+            "is not valid until",
+        ),
+        (
+            "CA that is not a CA",
+            vec![
+                ("tls.crt", leaf.pem.clone().into()),
+                ("tls.key", leaf.key_pem.clone().into()),
+                ("ca.crt", not_a_ca.pem.clone().into()),
+            ],
+            "ca",
+            "not a CA certificate",
+        ),
+        (
+            "garbage",
+            vec![("tls.crt", b"hello world".to_vec()), ("tls.key", leaf.key_pem.clone().into())],
+            "server-certificate-pem",
+            "cred/tls.crt is not PEM",
+        ),
+        (
+            "DER",
+            vec![("tls.crt", der), ("tls.key", leaf.key_pem.clone().into())],
+            "server-certificate-pem",
+            "holds DER",
+        ),
+        (
+            "truncated",
+            vec![("tls.crt", truncated.as_bytes().to_vec()), ("tls.key", leaf.key_pem.clone().into())],
+            "server-certificate-pem",
+            "malformed PEM",
+        ),
+        (
+            "certificate as key",
+            vec![("tls.crt", leaf.pem.clone().into()), ("tls.key", leaf.pem.clone().into())],
+            "key-match",
+            "holds a CERTIFICATE block, not a private key",
+        ),
+        (
+            "missing key",
+            vec![("tls.crt", leaf.pem.clone().into()), ("ca.crt", ca.pem.clone().into())],
+            "keys",
+            "`tls.crt` + `tls.key`",
+        ),
     ];
     for (name, data, id, expected) in cases {
         let borrowed: Vec<(&str, &[u8])> = data.iter().map(|(k, v)| (*k, v.as_slice())).collect();
@@ -245,8 +305,16 @@ fn warnings_do_not_fail_and_the_threshold_is_configurable() {
     let soon = pki::server_with(&ca, pki::with_validity(pki::server_params("gw.example.com"), -1, 10), false);
     let no_san = pki::server_with(&ca, pki::without_sans(pki::server_params("gw.example.com")), false);
     let env = Env::new();
-    env.secret("istio-system", "soon", &[("tls.crt", soon.pem.as_bytes()), ("tls.key", soon.key_pem.as_bytes()), ("ca.crt", ca.pem.as_bytes())]);
-    env.secret("istio-system", "nosan", &[("tls.crt", no_san.pem.as_bytes()), ("tls.key", no_san.key_pem.as_bytes()), ("ca.crt", ca.pem.as_bytes())]);
+    env.secret(
+        "istio-system",
+        "soon",
+        &[("tls.crt", soon.pem.as_bytes()), ("tls.key", soon.key_pem.as_bytes()), ("ca.crt", ca.pem.as_bytes())],
+    );
+    env.secret(
+        "istio-system",
+        "nosan",
+        &[("tls.crt", no_san.pem.as_bytes()), ("tls.key", no_san.key_pem.as_bytes()), ("ca.crt", ca.pem.as_bytes())],
+    );
 
     let run = env.run("admin", &["describe", "soon", "-o", "json"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -315,7 +383,11 @@ fn namespace_flag_wins_over_the_default() {
     let env = Env::new();
     let ca = pki::ca("ca", false);
     let leaf = pki::server(&ca, "gw.example.com", false);
-    env.secret("gateways", "cred", &[("tls.crt", leaf.pem.as_bytes()), ("tls.key", leaf.key_pem.as_bytes()), ("ca.crt", ca.pem.as_bytes())]);
+    env.secret(
+        "gateways",
+        "cred",
+        &[("tls.crt", leaf.pem.as_bytes()), ("tls.key", leaf.key_pem.as_bytes()), ("ca.crt", ca.pem.as_bytes())],
+    );
     assert_eq!(env.run("admin", &["describe", "cred"]).code, 1);
     let run = env.run("admin", &["describe", "cred", "-n", "gateways", "-o", "json"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -342,7 +414,8 @@ fn connection_problems_exit_4() {
     // Bad token.
     let bad = env.server.kubeconfig("admin", None).replace("token-admin", "token-wrong");
     common::write(&env.path("kubeconfig-bad"), &bad);
-    let run = env.command("admin").env("KUBECONFIG", env.path("kubeconfig-bad")).args(["describe", "x"]).output().unwrap();
+    let run =
+        env.command("admin").env("KUBECONFIG", env.path("kubeconfig-bad")).args(["describe", "x"]).output().unwrap();
     let run = Run::from(run);
     assert_eq!(run.code, 4, "{run:?}");
     assert!(run.stderr.starts_with("error: the API server at https://127.0.0.1:"), "{run:?}");
@@ -352,11 +425,17 @@ fn connection_problems_exit_4() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let unreachable = env.server.kubeconfig("admin", None).replace(&env.server.url(), &format!("https://127.0.0.1:{port}"));
+    let unreachable =
+        env.server.kubeconfig("admin", None).replace(&env.server.url(), &format!("https://127.0.0.1:{port}"));
     common::write(&env.path("kubeconfig-closed"), &unreachable);
-    let run = Run::from(env.command("admin").env("KUBECONFIG", env.path("kubeconfig-closed")).args(["describe", "x"]).output().unwrap());
+    let run = Run::from(
+        env.command("admin").env("KUBECONFIG", env.path("kubeconfig-closed")).args(["describe", "x"]).output().unwrap(),
+    );
     assert_eq!(run.code, 4, "{run:?}");
-    assert!(run.stderr.starts_with(&format!("error: cannot reach the API server at https://127.0.0.1:{port}")), "{run:?}");
+    assert!(
+        run.stderr.starts_with(&format!("error: cannot reach the API server at https://127.0.0.1:{port}")),
+        "{run:?}"
+    );
 
     // No kubeconfig at all.
     let run = Run::from(env.command("admin").env_remove("KUBECONFIG").args(["describe", "x"]).output().unwrap());
@@ -369,7 +448,9 @@ fn transient_faults_are_retried_and_persistent_ones_reported() {
     let env = Env::new();
     recipe_secret(&env, "cred");
     env.server.faults().add(FaultRule::new(Fault::Status(500)).method("GET").path("/secrets/cred").times(1));
-    env.server.faults().add(FaultRule::new(Fault::Throttle { retry_after_secs: 1 }).path("/secrets/cred-cacert").times(1));
+    env.server
+        .faults()
+        .add(FaultRule::new(Fault::Throttle { retry_after_secs: 1 }).path("/secrets/cred-cacert").times(1));
     env.server.faults().add(FaultRule::new(Fault::Drop).path("/secrets/cred").times(1));
     let run = env.run("admin", &["describe", "cred", "-o", "json"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -391,7 +472,9 @@ fn transient_faults_are_retried_and_persistent_ones_reported() {
     let run = env.run("admin", &["describe", "cred"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.starts_with("error: the API server failed to get secrets istio-system/cred after 4 attempts; try again later"),
+        run.stderr.starts_with(
+            "error: the API server failed to get secrets istio-system/cred after 4 attempts; try again later"
+        ),
         "{run:?}"
     );
 }
@@ -427,12 +510,19 @@ fn kubeconfig_paths_merge_and_context_flags_select() {
     let mut rest = full.clone();
     rest["contexts"] = serde_json::json!([]);
     rest.as_object_mut().unwrap().remove("current-context");
-    rest["users"].as_array_mut().unwrap().push(serde_json::json!({"name": "reader", "user": {"token": "token-reader"}}));
+    rest["users"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "reader", "user": {"token": "token-reader"}}));
     common::write(&env.path("one"), &contexts.to_string());
     common::write(&env.path("two"), &rest.to_string());
     let joined = std::env::join_paths([env.path("one"), env.path("two")]).unwrap();
     let run = Run::from(
-        env.command("admin").env("KUBECONFIG", &joined).args(["--context", "as-reader", "describe", "cred", "-o", "json"]).output().unwrap(),
+        env.command("admin")
+            .env("KUBECONFIG", &joined)
+            .args(["--context", "as-reader", "describe", "cred", "-o", "json"])
+            .output()
+            .unwrap(),
     );
     assert_eq!(run.code, 0, "{run:?}");
     assert!(env.server.requests().iter().all(|r| r.user == "reader"));

@@ -20,20 +20,20 @@ pub struct Cluster {
 
 pub async fn connect(flags: &KubeFlags) -> Result<Cluster, ClusterError> {
     let timeout = parse_timeout(&flags.request_timeout)?;
-    let options = KubeConfigOptions {
-        context: flags.context.clone(),
-        cluster: flags.cluster.clone(),
-        user: flags.user.clone(),
-    };
+    let options =
+        KubeConfigOptions { context: flags.context.clone(), cluster: flags.cluster.clone(), user: flags.user.clone() };
     let kubeconfig_error = |detail: String| move |source| ClusterError::Kubeconfig { detail, source };
     let kubeconfig = match &flags.kubeconfig {
-        Some(path) => Some(Kubeconfig::read_from(path).map_err(kubeconfig_error(format!("cannot read {}", path.display())))?),
+        Some(path) => {
+            Some(Kubeconfig::read_from(path).map_err(kubeconfig_error(format!("cannot read {}", path.display())))?)
+        }
         None => match Kubeconfig::from_env().map_err(kubeconfig_error("cannot read the files in KUBECONFIG".into()))? {
             Some(merged) => Some(merged),
             None => match home_kubeconfig() {
-                Some(path) => {
-                    Some(Kubeconfig::read_from(&path).map_err(kubeconfig_error(format!("cannot read {}", path.display())))?)
-                }
+                Some(path) => Some(
+                    Kubeconfig::read_from(&path)
+                        .map_err(kubeconfig_error(format!("cannot read {}", path.display())))?,
+                ),
                 None => None,
             },
         },
@@ -53,7 +53,8 @@ pub async fn connect(flags: &KubeFlags) -> Result<Cluster, ClusterError> {
     config.connect_timeout = Some(timeout.unwrap_or(Duration::from_secs(30)).min(Duration::from_secs(30)));
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let context_namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config).map_err(|source| ClusterError::Client { server: server.clone(), source })?;
+    let client =
+        kube::Client::try_from(config).map_err(|source| ClusterError::Client { server: server.clone(), source })?;
     Ok(Cluster { client, server, context_namespace })
 }
 

@@ -58,14 +58,18 @@ pub enum ClusterError {
         source: kube::Error,
     },
 
-    #[error("cannot reach the API server at {server}: check that the cluster is up and that --context/--kubeconfig point at it")]
+    #[error(
+        "cannot reach the API server at {server}: check that the cluster is up and that --context/--kubeconfig point at it"
+    )]
     Unreachable {
         server: String,
         #[source]
         source: kube::Error,
     },
 
-    #[error("the API server at {server} refused our credentials (401 Unauthorized): log in again or check the kubeconfig user")]
+    #[error(
+        "the API server at {server} refused our credentials (401 Unauthorized): log in again or check the kubeconfig user"
+    )]
     Unauthorized { server: String },
 
     #[error(

@@ -32,7 +32,9 @@ where
             return Err(match error {
                 // A server we never reached is "unreachable", not "failing".
                 unreachable @ ClusterError::Unreachable { .. } => unreachable,
-                other => ClusterError::Exhausted { operation: operation.clone(), attempts: attempt, source: Box::new(other) },
+                other => {
+                    ClusterError::Exhausted { operation: operation.clone(), attempts: attempt, source: Box::new(other) }
+                }
             });
         }
         let backoff = Duration::from_millis(100 * 2u64.pow(attempt - 1));

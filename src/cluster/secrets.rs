@@ -3,14 +3,13 @@
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 
+use super::Cluster;
 use super::error::{ClusterError, Operation};
 use super::retry::retrying;
-use super::Cluster;
 use crate::istio::credential::{CredentialSecret, SecretData};
 
 fn to_credential(secret: Secret) -> CredentialSecret {
-    let data: SecretData =
-        secret.data.unwrap_or_default().into_iter().map(|(key, bytes)| (key, bytes.0)).collect();
+    let data: SecretData = secret.data.unwrap_or_default().into_iter().map(|(key, bytes)| (key, bytes.0)).collect();
     CredentialSecret { name: secret.metadata.name.unwrap_or_default(), data }
 }
 
@@ -22,7 +21,11 @@ pub async fn get(cluster: &Cluster, namespace: &str, name: &str) -> Result<Crede
 }
 
 /// The Secret `namespace/name`, or None if it does not exist.
-pub async fn get_optional(cluster: &Cluster, namespace: &str, name: &str) -> Result<Option<CredentialSecret>, ClusterError> {
+pub async fn get_optional(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<CredentialSecret>, ClusterError> {
     match get(cluster, namespace, name).await {
         Ok(secret) => Ok(Some(secret)),
         Err(e) if e.is_not_found() => Ok(None),

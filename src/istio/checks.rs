@@ -119,7 +119,12 @@ fn value<'a>(secrets: &'a [&CredentialSecret], at: &KeyRef) -> &'a [u8] {
         .unwrap_or_default()
 }
 
-pub fn check(namespace: &str, credential: &CredentialSecret, cacert: Option<&CredentialSecret>, policy: Policy) -> Report {
+pub fn check(
+    namespace: &str,
+    credential: &CredentialSecret,
+    cacert: Option<&CredentialSecret>,
+    policy: Policy,
+) -> Report {
     let resolution = credential::resolve(credential, cacert);
     let secrets: Vec<&CredentialSecret> = std::iter::once(credential).chain(cacert).collect();
     let mut b = Builder { checks: Vec::new() };
@@ -153,7 +158,12 @@ pub fn check(namespace: &str, credential: &CredentialSecret, cacert: Option<&Cre
                     } else {
                         CertRole::Intermediate
                     };
-                    certificates.push(CertificateEntry { source: at.to_string(), index: i + 1, role, facts: facts.clone() });
+                    certificates.push(CertificateEntry {
+                        source: at.to_string(),
+                        index: i + 1,
+                        role,
+                        facts: facts.clone(),
+                    });
                     server_chain.push((der, facts));
                 }
             }
@@ -165,7 +175,12 @@ pub fn check(namespace: &str, credential: &CredentialSecret, cacert: Option<&Cre
         match read_certificates(value(&secrets, at)) {
             Ok(list) => {
                 for (i, (der, facts)) in list.into_iter().enumerate() {
-                    certificates.push(CertificateEntry { source: at.to_string(), index: i + 1, role: CertRole::Ca, facts: facts.clone() });
+                    certificates.push(CertificateEntry {
+                        source: at.to_string(),
+                        index: i + 1,
+                        role: CertRole::Ca,
+                        facts: facts.clone(),
+                    });
                     ca_bundle.push((der, facts));
                 }
             }
@@ -193,7 +208,9 @@ pub fn check(namespace: &str, credential: &CredentialSecret, cacert: Option<&Cre
         validity(&mut b, entry, policy);
         weak(&mut b, entry);
     }
-    for entry in certificates.iter().filter(|e| e.source == resolution.ca.as_ref().map(|c| c.to_string()).unwrap_or_default()) {
+    for entry in
+        certificates.iter().filter(|e| e.source == resolution.ca.as_ref().map(|c| c.to_string()).unwrap_or_default())
+    {
         ca_constraints(&mut b, entry);
     }
     let crl = resolution.crl.as_ref().and_then(|at| {
@@ -249,12 +266,16 @@ fn keys_present(b: &mut Builder, credential: &CredentialSecret, r: &Resolution) 
         let status = if r.cacert_secret_present { Status::Fail } else { Status::Warn };
         b.push("keys", status, message);
     } else {
-        b.push("keys", Status::Ok, format!(
-            "Istio reads the server certificate from {}, the key from {} and the CA from {}",
-            r.server_cert.as_ref().map(ToString::to_string).unwrap_or_default(),
-            r.server_key.as_ref().map(ToString::to_string).unwrap_or_default(),
-            r.ca.as_ref().map(ToString::to_string).unwrap_or_default(),
-        ));
+        b.push(
+            "keys",
+            Status::Ok,
+            format!(
+                "Istio reads the server certificate from {}, the key from {} and the CA from {}",
+                r.server_cert.as_ref().map(ToString::to_string).unwrap_or_default(),
+                r.server_key.as_ref().map(ToString::to_string).unwrap_or_default(),
+                r.ca.as_ref().map(ToString::to_string).unwrap_or_default(),
+            ),
+        );
     }
 }
 
@@ -295,13 +316,14 @@ fn precedence(b: &mut Builder, credential: &CredentialSecret, r: &Resolution) {
 fn key_match(b: &mut Builder, at: &KeyRef, bytes: &[u8], leaf: &CertificateFacts) {
     match pki::key::private_key(bytes) {
         Err(reason) => b.push("key-match", Status::Fail, format!("{at} {reason}")),
-        Ok(key) if key.matches(leaf) => {
-            b.push("key-match", Status::Ok, format!("{at} matches the server certificate"))
-        }
+        Ok(key) if key.matches(leaf) => b.push("key-match", Status::Ok, format!("{at} matches the server certificate")),
         Ok(_) => b.push(
             "key-match",
             Status::Fail,
-            format!("{at} does not belong to the server certificate ({}): Envoy will reject the credential", leaf.subject_or_sans()),
+            format!(
+                "{at} does not belong to the server certificate ({}): Envoy will reject the credential",
+                leaf.subject_or_sans()
+            ),
         ),
     }
 }
@@ -335,7 +357,11 @@ fn leaf_checks(b: &mut Builder, leaf: &CertificateFacts) {
         );
     }
     if leaf.is_ca {
-        b.push("server-is-ca", Status::Warn, "the server certificate is a CA certificate (CA:TRUE); issue a leaf certificate for the gateway instead");
+        b.push(
+            "server-is-ca",
+            Status::Warn,
+            "the server certificate is a CA certificate (CA:TRUE); issue a leaf certificate for the gateway instead",
+        );
     }
 }
 
@@ -369,9 +395,17 @@ fn validity(b: &mut Builder, entry: &CertificateEntry, policy: Policy) {
     let facts = &entry.facts;
     let days_left = (facts.not_after - policy.now).div_euclid(DAY);
     if policy.now < facts.not_before {
-        b.push("validity", Status::Fail, format!("{} is not valid until {}", label(entry), crate::render::time::date(facts.not_before)));
+        b.push(
+            "validity",
+            Status::Fail,
+            format!("{} is not valid until {}", label(entry), crate::render::time::date(facts.not_before)),
+        );
     } else if policy.now > facts.not_after {
-        b.push("validity", Status::Fail, format!("{} expired on {}", label(entry), crate::render::time::date(facts.not_after)));
+        b.push(
+            "validity",
+            Status::Fail,
+            format!("{} expired on {}", label(entry), crate::render::time::date(facts.not_after)),
+        );
     } else if days_left < policy.expiry_warning_days {
         b.push(
             "validity",
@@ -386,22 +420,48 @@ fn validity(b: &mut Builder, entry: &CertificateEntry, policy: Policy) {
 fn weak(b: &mut Builder, entry: &CertificateEntry) {
     let facts = &entry.facts;
     if facts.public_key.algorithm == "RSA" && facts.public_key.bits < 2048 {
-        b.push("weak-key", Status::Warn, format!("{} has a {}-bit RSA key; use at least 2048 bits", label(entry), facts.public_key.bits));
+        b.push(
+            "weak-key",
+            Status::Warn,
+            format!("{} has a {}-bit RSA key; use at least 2048 bits", label(entry), facts.public_key.bits),
+        );
     }
     // A self-signed root's own signature is never checked by clients, so SHA-1 there is harmless.
     if facts.sha1_signature && !(entry.role == CertRole::Ca && facts.self_signed) {
-        b.push("weak-signature", Status::Warn, format!("{} is signed with SHA-1 ({}); reissue it with SHA-256", label(entry), facts.signature_algorithm));
+        b.push(
+            "weak-signature",
+            Status::Warn,
+            format!("{} is signed with SHA-1 ({}); reissue it with SHA-256", label(entry), facts.signature_algorithm),
+        );
     }
 }
 
 fn ca_constraints(b: &mut Builder, entry: &CertificateEntry) {
     let facts = &entry.facts;
     if !facts.is_ca {
-        b.push("ca", Status::Fail, format!("{} is not a CA certificate (no basicConstraints CA:TRUE); Envoy cannot verify clients with it", label(entry)));
+        b.push(
+            "ca",
+            Status::Fail,
+            format!(
+                "{} is not a CA certificate (no basicConstraints CA:TRUE); Envoy cannot verify clients with it",
+                label(entry)
+            ),
+        );
     } else if facts.key_usage.is_some() && !facts.key_cert_sign {
-        b.push("ca", Status::Fail, format!("{} has CA:TRUE but its key usage lacks keyCertSign; verifiers will not accept certificates it signed", label(entry)));
+        b.push(
+            "ca",
+            Status::Fail,
+            format!(
+                "{} has CA:TRUE but its key usage lacks keyCertSign; verifiers will not accept certificates it signed",
+                label(entry)
+            ),
+        );
     } else {
-        b.push("ca", Status::Ok, format!("{} is a CA (CA:TRUE{})", label(entry), if facts.key_cert_sign { ", keyCertSign" } else { "" }));
+        b.push(
+            "ca",
+            Status::Ok,
+            format!("{} is a CA (CA:TRUE{})", label(entry), if facts.key_cert_sign { ", keyCertSign" } else { "" }),
+        );
     }
 }
 
@@ -427,14 +487,25 @@ fn crl_check(b: &mut Builder, at: &KeyRef, bytes: &[u8], anchors: &[Vec<u8>], po
         Ok(facts) => {
             let next = facts.next_update.map(crate::render::time::date).unwrap_or_else(|| "never".into());
             if facts.signed_by.is_none() {
-                b.push("crl", Status::Fail, format!("{at} is not signed by any CA in the CA bundle; Envoy will reject it"));
+                b.push(
+                    "crl",
+                    Status::Fail,
+                    format!("{at} is not signed by any CA in the CA bundle; Envoy will reject it"),
+                );
             } else if facts.next_update.is_some_and(|n| n < policy.now) {
-                b.push("crl", Status::Warn, format!("{at} is out of date: its next update was due {next}; publish a fresh CRL"));
+                b.push(
+                    "crl",
+                    Status::Warn,
+                    format!("{at} is out of date: its next update was due {next}; publish a fresh CRL"),
+                );
             } else {
                 b.push(
                     "crl",
                     Status::Ok,
-                    format!("{at}: {} revoked, issued by {}, signature verified, next update {next}", facts.revoked, facts.issuer),
+                    format!(
+                        "{at}: {} revoked, issued by {}, signature verified, next update {next}",
+                        facts.revoked, facts.issuer
+                    ),
                 );
             }
             Some(CrlEntry { source: at.to_string(), facts })

@@ -178,10 +178,7 @@ mod tests {
     use super::*;
 
     fn secret(name: &str, keys: &[&str]) -> CredentialSecret {
-        CredentialSecret {
-            name: name.into(),
-            data: keys.iter().map(|k| (k.to_string(), b"x".to_vec())).collect(),
-        }
+        CredentialSecret { name: name.into(), data: keys.iter().map(|k| (k.to_string(), b"x".to_vec())).collect() }
     }
 
     fn read_keys(r: &Resolution) -> Vec<String> {

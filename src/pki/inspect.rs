@@ -165,12 +165,8 @@ fn ip_to_string(bytes: &[u8]) -> String {
 fn public_key_facts(spki: &SubjectPublicKeyInfo<'_>) -> PublicKeyFacts {
     let oid = spki.algorithm.algorithm.to_id_string();
     let bits = spki.parsed().map(|k| k.key_size()).unwrap_or(0);
-    let curve = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|c| match c.to_id_string().as_str() {
+    let curve =
+        spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|c| match c.to_id_string().as_str() {
             "1.2.840.10045.3.1.7" => "P-256".to_string(),
             "1.3.132.0.34" => "P-384".to_string(),
             "1.3.132.0.35" => "P-521".to_string(),

@@ -10,7 +10,9 @@ pub enum KeyError {
     Pem(#[from] PemError),
     #[error("holds {0} PEM blocks; Istio expects exactly one private key")]
     Count(usize),
-    #[error("holds an encrypted private key; Envoy cannot decrypt it: store it unencrypted (`openssl pkey -in KEY -out KEY.plain`)")]
+    #[error(
+        "holds an encrypted private key; Envoy cannot decrypt it: store it unencrypted (`openssl pkey -in KEY -out KEY.plain`)"
+    )]
     Encrypted,
     #[error("holds a {0} block, not a private key")]
     NotAKey(String),

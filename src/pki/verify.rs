@@ -26,8 +26,7 @@ pub enum ChainOutcome {
 /// Verifies `leaf` (with `intermediates`) against `anchors` at Unix time `now`, for TLS server use.
 pub fn server_chain(leaf: &[u8], intermediates: &[Vec<u8>], anchors: &[Vec<u8>], now: i64) -> ChainOutcome {
     let anchor_ders: Vec<CertificateDer<'_>> = anchors.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-    let trust_anchors: Vec<_> =
-        anchor_ders.iter().filter_map(|d| webpki::anchor_from_trusted_cert(d).ok()).collect();
+    let trust_anchors: Vec<_> = anchor_ders.iter().filter_map(|d| webpki::anchor_from_trusted_cert(d).ok()).collect();
     if trust_anchors.is_empty() {
         return ChainOutcome::UnknownIssuer;
     }
@@ -63,7 +62,9 @@ fn classify(error: webpki::Error) -> ChainOutcome {
         E::InvalidSignatureForPublicKey => ChainOutcome::BadSignature,
         E::RequiredEkuNotFoundContext(_) => ChainOutcome::NotForServerAuth,
         E::CaUsedAsEndEntity => ChainOutcome::LeafIsCa,
-        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => ChainOutcome::UnsupportedAlgorithm,
+        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            ChainOutcome::UnsupportedAlgorithm
+        }
         other => ChainOutcome::Other(format!("{other:?}")),
     }
 }

@@ -65,7 +65,10 @@ pub fn render(report: &Report, now: i64, style: Style) -> String {
             crl.facts.next_update.map(time::date).unwrap_or_else(|| "none".into()),
         ]);
         t.add_row(["  Revoked".to_string(), crl.facts.revoked.to_string()]);
-        t.add_row(["  Signed by".to_string(), crl.facts.signed_by.clone().unwrap_or_else(|| "no CA in the bundle".into())]);
+        t.add_row([
+            "  Signed by".to_string(),
+            crl.facts.signed_by.clone().unwrap_or_else(|| "no CA in the bundle".into()),
+        ]);
         out.push_str(&trim_lines(&mut t));
         out.push('\n');
     }
@@ -79,12 +82,7 @@ pub fn render(report: &Report, now: i64, style: Style) -> String {
     out.push_str(&trim_lines(&mut checks));
     out.push('\n');
     let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
-    out.push_str(&format!(
-        "\n{} ok, {} warn, {} fail\n",
-        count(Status::Ok),
-        count(Status::Warn),
-        count(Status::Fail)
-    ));
+    out.push_str(&format!("\n{} ok, {} warn, {} fail\n", count(Status::Ok), count(Status::Warn), count(Status::Fail)));
     out
 }
 

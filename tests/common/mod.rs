@@ -1,6 +1,6 @@
 //! Shared by the end-to-end tests: a test API server, a scratch directory with kubeconfigs,
 //! the real `kubectl-mtls` binary, and certificates made with rcgen.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod pki;
 

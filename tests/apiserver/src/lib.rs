@@ -158,9 +158,7 @@ impl TestApiServer {
             && !store.namespace_exists(ns)
         {
             let namespaces = self.resource("v1", "Namespace");
-            store
-                .create(&namespaces, None, json!({"metadata": {"name": ns}}), false)
-                .expect("create namespace");
+            store.create(&namespaces, None, json!({"metadata": {"name": ns}}), false).expect("create namespace");
         }
         let _ = store.delete(&resource, namespace.as_deref(), &name, false);
         store.create(&resource, namespace.as_deref(), object, false).unwrap_or_else(|e| panic!("seed: {}", e.message))
@@ -201,9 +199,9 @@ impl TestApiServer {
         let kind = object["kind"].as_str().expect("seeded object has kind");
         let resource = self.resource(api_version, kind);
         let name = store::object_name(object).expect("seeded object has metadata.name");
-        let namespace = resource.namespaced.then(|| {
-            object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default").to_string()
-        });
+        let namespace = resource
+            .namespaced
+            .then(|| object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default").to_string());
         (resource, namespace, name)
     }
 }

@@ -70,10 +70,16 @@ pub fn default_users() -> Vec<User> {
     vec![
         User::new("admin", vec![Rule::new(&["*"], &["*"], &["*"])]),
         User::new("reader", vec![Rule::new(&["get", "list", "watch"], &["*"], &["*"])]),
-        User::new("no-gateway-patch", vec![Rule::new(&["*"], &["*"], &["*"])])
-            .denying(vec![Rule::new(&["patch", "update"], &["*"], &["gateways"])]),
-        User::new("no-secrets", vec![Rule::new(&["*"], &["*"], &["*"])])
-            .denying(vec![Rule::new(&["*"], &[""], &["secrets"])]),
+        User::new("no-gateway-patch", vec![Rule::new(&["*"], &["*"], &["*"])]).denying(vec![Rule::new(
+            &["patch", "update"],
+            &["*"],
+            &["gateways"],
+        )]),
+        User::new("no-secrets", vec![Rule::new(&["*"], &["*"], &["*"])]).denying(vec![Rule::new(
+            &["*"],
+            &[""],
+            &["secrets"],
+        )]),
     ]
 }
 
@@ -90,9 +96,14 @@ pub struct Access<'a> {
 /// The 403 body kube-apiserver sends, e.g.
 /// `secrets "x" is forbidden: User "reader" cannot patch resource "secrets" in API group "" in the namespace "istio-system"`.
 pub fn forbidden(user: &str, access: &Access<'_>) -> Value {
+    let qualified = if access.group.is_empty() {
+        access.resource.to_string()
+    } else {
+        format!("{}.{}", access.resource, access.group)
+    };
     let object = match access.name {
-        Some(name) => format!("{} \"{}\"", access.resource, name),
-        None => access.resource.to_string(),
+        Some(name) => format!("{qualified} \"{name}\""),
+        None => qualified,
     };
     let scope = match access.namespace {
         Some(ns) => format!("in the namespace \"{ns}\""),

@@ -26,11 +26,7 @@ impl ResourceType {
     }
 
     pub fn api_version(&self, version: &str) -> String {
-        if self.group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{}/{}", self.group, version)
-        }
+        if self.group.is_empty() { version.to_string() } else { format!("{}/{}", self.group, version) }
     }
 
     /// The `group` part of RBAC messages (`""` for core).
@@ -119,10 +115,8 @@ pub fn core_versions(address: &str) -> Value {
 }
 
 fn group_document(group: &str, versions: &[&str]) -> Value {
-    let entries: Vec<Value> = versions
-        .iter()
-        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
-        .collect();
+    let entries: Vec<Value> =
+        versions.iter().map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v})).collect();
     json!({
         "name": group,
         "versions": entries,
@@ -148,8 +142,7 @@ fn groups(catalogue: &[ResourceType]) -> Vec<(&'static str, Vec<&'static str>)> 
 }
 
 pub fn group_list(catalogue: &[ResourceType]) -> Value {
-    let docs: Vec<Value> =
-        groups(catalogue).iter().map(|(g, versions)| group_document(g, versions)).collect();
+    let docs: Vec<Value> = groups(catalogue).iter().map(|(g, versions)| group_document(g, versions)).collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": docs})
 }
 

@@ -72,12 +72,8 @@ pub(crate) async fn handle(
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or("").to_string();
-    let content_type = request
-        .headers()
-        .get(hyper::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let content_type =
+        request.headers().get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let token = request
         .headers()
         .get(hyper::header::AUTHORIZATION)
@@ -162,16 +158,14 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             b'+' => out.push(b' '),
             b => out.push(b),
         }
@@ -234,14 +228,14 @@ fn route(
         state.catalogue.iter().find(|r| r.group == group && r.plural == plural && r.versions.contains(&version))
     };
     let target = match rest {
-        ["namespaces", ns, plural, tail @ ..] if tail.len() <= 1 => find(plural)
-            .filter(|r| r.namespaced)
-            .map(|r| Target {
+        ["namespaces", ns, plural, tail @ ..] if tail.len() <= 1 => {
+            find(plural).filter(|r| r.namespaced).map(|r| Target {
                 resource: r,
                 version: version.into(),
                 namespace: Some(ns.to_string()),
                 name: tail.first().map(|n| n.to_string()),
-            }),
+            })
+        }
         [plural, tail @ ..] if tail.len() <= 1 => find(plural).map(|r| Target {
             resource: r,
             version: version.into(),
@@ -264,7 +258,11 @@ fn route(
         ("PATCH", true) => "patch",
         ("DELETE", true) => "delete",
         _ => {
-            return error(&ApiError::new(405, "MethodNotAllowed", format!("the server does not allow this method on the requested resource ({method} {path})")));
+            return error(&ApiError::new(
+                405,
+                "MethodNotAllowed",
+                format!("the server does not allow this method on the requested resource ({method} {path})"),
+            ));
         }
     };
     let access = Access {
@@ -281,7 +279,9 @@ fn route(
         return error(&ApiError::new(
             415,
             "UnsupportedMediaType",
-            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the test API server does not speak protobuf; got {content_type})"),
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the test API server does not speak protobuf; got {content_type})"
+            ),
         ));
     }
     let dry_run = query_param(query, "dryRun").is_some_and(|d| d == "All");

@@ -57,12 +57,8 @@ impl ApiError {
     }
 
     pub fn invalid(resource: &ResourceType, name: &str, cause: &str) -> ApiError {
-        ApiError::new(
-            422,
-            "Invalid",
-            format!("{} \"{name}\" is invalid: {cause}", qualified_kind(resource)),
-        )
-        .with_details(resource, name)
+        ApiError::new(422, "Invalid", format!("{} \"{name}\" is invalid: {cause}", qualified_kind(resource)))
+            .with_details(resource, name)
     }
 
     fn conflict(resource: &ResourceType, name: &str) -> ApiError {
@@ -89,11 +85,7 @@ pub fn qualified(resource: &ResourceType) -> String {
 }
 
 fn qualified_kind(resource: &ResourceType) -> String {
-    if resource.group.is_empty() {
-        resource.kind.to_string()
-    } else {
-        format!("{}.{}", resource.kind, resource.group)
-    }
+    if resource.group.is_empty() { resource.kind.to_string() } else { format!("{}.{}", resource.kind, resource.group) }
 }
 
 type Key = (String, String, String, String); // group, plural, namespace, name
@@ -132,10 +124,7 @@ fn key(resource: &ResourceType, namespace: Option<&str>, name: &str) -> Key {
 }
 
 fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     // Civil-from-days (Howard Hinnant); avoids a date crate for one timestamp.
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
@@ -148,12 +137,7 @@ fn now_rfc3339() -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
 impl Store {
@@ -171,10 +155,7 @@ impl Store {
     }
 
     pub fn get(&self, resource: &ResourceType, namespace: Option<&str>, name: &str) -> Result<Value, ApiError> {
-        self.objects
-            .get(&key(resource, namespace, name))
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(resource, name))
+        self.objects.get(&key(resource, namespace, name)).cloned().ok_or_else(|| ApiError::not_found(resource, name))
     }
 
     pub fn list(
@@ -234,7 +215,11 @@ impl Store {
                     format!("{prefix}{:05x}", self.uids)
                 }
                 None => {
-                    return Err(ApiError::invalid(resource, "", "metadata.name: Required value: name or generateName is required"));
+                    return Err(ApiError::invalid(
+                        resource,
+                        "",
+                        "metadata.name: Required value: name or generateName is required",
+                    ));
                 }
             }
         } else {
@@ -254,8 +239,12 @@ impl Store {
         }
         let k = key(resource, namespace, &name);
         if self.objects.contains_key(&k) {
-            return Err(ApiError::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", qualified(resource)))
-                .with_details(resource, &name));
+            return Err(ApiError::new(
+                409,
+                "AlreadyExists",
+                format!("{} \"{name}\" already exists", qualified(resource)),
+            )
+            .with_details(resource, &name));
         }
         normalize(resource, &mut object)?;
         self.uids += 1;
@@ -364,7 +353,13 @@ impl Store {
         self.commit(resource, namespace, name, &current, patched, dry_run)
     }
 
-    pub fn delete(&mut self, resource: &ResourceType, namespace: Option<&str>, name: &str, dry_run: bool) -> Result<Value, ApiError> {
+    pub fn delete(
+        &mut self,
+        resource: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         let k = key(resource, namespace, name);
         let existing = self.objects.get(&k).cloned().ok_or_else(|| ApiError::not_found(resource, name))?;
         if !dry_run {
@@ -471,11 +466,13 @@ fn normalize(resource: &ResourceType, object: &mut Value) -> Result<(), ApiError
         }
         if let Some(Value::Object(data)) = object.get("data") {
             for (k, v) in data {
-                let valid = v
-                    .as_str()
-                    .is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok());
+                let valid = v.as_str().is_some_and(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok());
                 if !valid {
-                    return Err(ApiError::invalid(resource, &name, &format!("data[{k}]: Invalid value: must be base64")));
+                    return Err(ApiError::invalid(
+                        resource,
+                        &name,
+                        &format!("data[{k}]: Invalid value: must be base64"),
+                    ));
                 }
             }
         }
