@@ -71,8 +71,123 @@ pub enum Command {
     /// Show every certificate in a gateway credential and check it the way Istio will use it.
     #[command(long_about = DESCRIBE_ABOUT)]
     Describe(DescribeArgs),
+    /// Allow client SANs on a Gateway server (tls.subjectAltNames).
+    #[command(long_about = ALLOW_ABOUT)]
+    Allow(SanEditArgs),
+    /// Stop allowing client SANs on a Gateway server.
+    #[command(long_about = DISALLOW_ABOUT)]
+    Disallow(SanEditArgs),
+    /// List Gateway servers: TLS mode, credential and the client SANs they accept.
+    #[command(long_about = LIST_ABOUT)]
+    List(ListArgs),
     /// Print the version of kubectl-mtls.
     Version,
+}
+
+const ALLOW_ABOUT: &str = "\
+Allow client SANs on a Gateway server: adds them to spec.servers[].tls.subjectAltNames.
+
+Istio compares each entry exactly with the DNS, URI, email and IP SANs of the client
+certificate (DNS ignoring case); any one match lets the client in. The CN is never read.
+SANs are DNS names, URIs (spiffe://… checked for SPIFFE form), IP addresses or emails;
+prefix dns:, uri:, ip: or email: to force a type.
+
+The Gateway is looked up in -n NAMESPACE, else the context's namespace, else default. The
+server is chosen by --port, --server-name, --host or --all-servers, else the only server with
+tls.mode MUTUAL or OPTIONAL_MUTUAL. The edit touches only that server's list and is
+conflict-safe: a concurrent change is re-read, never overwritten.";
+
+const DISALLOW_ABOUT: &str = "\
+Stop allowing client SANs on a Gateway server: removes them from tls.subjectAltNames.
+
+Removing the last SAN leaves the list empty, and an empty list accepts every client
+certificate signed by the CA. That needs a confirmation at the terminal, or --yes.";
+
+const LIST_ABOUT: &str = "\
+List Gateway servers with their TLS mode, credential and the client SANs they accept.
+
+An empty list on a MUTUAL server accepts any client certificate signed by the CA. Servers
+whose mode ignores SANs (SIMPLE, PASSTHROUGH, ISTIO_MUTUAL) are flagged when they have some.";
+
+#[derive(Debug, Args)]
+pub struct SanEditArgs {
+    /// The Istio Gateway (in -n NAMESPACE). Prompted for at a terminal.
+    pub gateway: Option<String>,
+
+    /// Client SANs: DNS names, URIs, IP addresses or emails. Prompted for at a terminal.
+    #[arg(value_name = "SAN")]
+    pub sans: Vec<String>,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+/// Which server of a Gateway to act on.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServerArgs {
+    /// The server listening on this port.
+    #[arg(long, value_name = "PORT", group = "server_selector")]
+    pub port: Option<u16>,
+
+    /// The server with this name or port name.
+    #[arg(long, value_name = "NAME", group = "server_selector")]
+    pub server_name: Option<String>,
+
+    /// The server whose hosts cover this host.
+    #[arg(long, value_name = "HOST", group = "server_selector")]
+    pub host: Option<String>,
+
+    /// Every server with tls.mode MUTUAL or OPTIONAL_MUTUAL.
+    #[arg(long, group = "server_selector")]
+    pub all_servers: bool,
+}
+
+/// For commands that change the cluster.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct WriteArgs {
+    /// Write nothing: `client` computes the result here, `server` asks the API server.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t, num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    pub dry_run: DryRun,
+
+    /// Print the resulting object instead of a summary.
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<ObjectFormat>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Write to the cluster.
+    #[default]
+    None,
+    /// Compute the result locally; send no write.
+    Client,
+    /// Send the write with dryRun=All: the server validates it and keeps nothing.
+    Server,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObjectFormat {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this Gateway.
+    pub gateway: Option<String>,
+
+    /// Gateways in every namespace.
+    #[arg(short = 'A', long, conflicts_with = "gateway")]
+    pub all_namespaces: bool,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: OutputFormat,
 }
 
 const DESCRIBE_ABOUT: &str = "\
@@ -131,6 +246,13 @@ mod tests {
             "kubectl-mtls describe",
             "kubectl-mtls --no-input -y describe x --expiry-warning-days 10",
             "kubectl-mtls version",
+            "kubectl-mtls allow gw a.example.com spiffe://td/ns/x --port 443",
+            "kubectl-mtls allow gw a.example.com --dry-run -o yaml",
+            "kubectl-mtls allow gw a.example.com --dry-run=server -o json --all-servers",
+            "kubectl-mtls disallow gw a.example.com --server-name https -y",
+            "kubectl-mtls disallow",
+            "kubectl-mtls list -A -o json",
+            "kubectl-mtls list gw -n edge",
         ] {
             let args = line.split_whitespace();
             if let Err(e) = Cli::try_parse_from(args) {
@@ -146,6 +268,10 @@ mod tests {
             ("kubectl-mtls describe x --expiry-warning-days soon", "invalid value 'soon'"),
             ("kubectl-mtls frobnicate", "unrecognized subcommand 'frobnicate'"),
             ("kubectl-mtls describe a b", "unexpected argument 'b'"),
+            ("kubectl-mtls allow gw a --port 443 --host h", "cannot be used with"),
+            ("kubectl-mtls allow gw a --dry-run=maybe", "invalid value 'maybe'"),
+            ("kubectl-mtls allow gw a --port 70000", "invalid value '70000'"),
+            ("kubectl-mtls list gw -A", "cannot be used with"),
         ] {
             match Cli::try_parse_from(line.split_whitespace()) {
                 Ok(_) => panic!("{line}: parsed"),

@@ -3,6 +3,8 @@
 use thiserror::Error;
 
 use crate::cluster::ClusterError;
+use crate::istio::gateway::SelectError;
+use crate::pki::san::SanError;
 use crate::prompt::PromptError;
 use crate::render::structured::StructuredError;
 
@@ -32,6 +34,28 @@ pub enum Error {
         "secret {namespace}/{name} not found: check the name with `kubectl get secrets -n {namespace}`, or pass -n NAMESPACE if the gateway workload runs elsewhere"
     )]
     SecretNotFound { namespace: String, name: String },
+
+    #[error(
+        "gateway {namespace}/{name} not found: list them with `kubectl mtls list -n {namespace}`, or pass -n NAMESPACE"
+    )]
+    GatewayNotFound { namespace: String, name: String },
+
+    #[error(transparent)]
+    Select(#[from] SelectError),
+
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))]
+    BadSans(Vec<SanError>),
+
+    #[error("gateway {gateway} kept changing while we edited it ({attempts} attempts); nothing was written: try again")]
+    EditGaveUp { gateway: String, attempts: u32 },
+
+    #[error(
+        "gateway {gateway} changed shape while we edited it (its servers moved); nothing was written: run the command again"
+    )]
+    GatewayReshaped { gateway: String },
+
+    #[error("not confirmed; nothing was changed")]
+    Declined,
 
     #[error(transparent)]
     Structured(#[from] StructuredError),

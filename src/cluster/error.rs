@@ -81,6 +81,12 @@ pub enum ClusterError {
     #[error("{} not found", .operation.object())]
     NotFound { operation: Operation },
 
+    #[error("namespace {namespace} not found: check the name with `kubectl get namespaces`")]
+    NamespaceNotFound { namespace: String },
+
+    #[error("the API server does not serve {} (is the software that defines them installed?)", .operation.resource)]
+    NotServed { operation: Operation },
+
     #[error("{} changed while we were editing it", .operation.object())]
     Conflict { operation: Operation },
 
@@ -121,7 +127,17 @@ impl ClusterError {
             kube::Error::Api(status) => match status.code {
                 401 => ClusterError::Unauthorized { server: server.to_string() },
                 403 => ClusterError::Forbidden { operation: operation.clone(), message: status.message.clone() },
-                404 => ClusterError::NotFound { operation: operation.clone() },
+                // A missing object or namespace is named in the details; a path the server does
+                // not serve (an API group or version that is not installed) gets a plain 404.
+                404 if status.details.as_ref().is_some_and(|d| d.kind == "namespaces") => {
+                    ClusterError::NamespaceNotFound {
+                        namespace: status.details.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+                    }
+                }
+                404 if status.details.as_ref().is_some_and(|d| !d.kind.is_empty()) => {
+                    ClusterError::NotFound { operation: operation.clone() }
+                }
+                404 => ClusterError::NotServed { operation: operation.clone() },
                 409 if status.reason == "Conflict" => ClusterError::Conflict { operation: operation.clone() },
                 code => ClusterError::Api {
                     operation: operation.clone(),

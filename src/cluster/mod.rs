@@ -3,6 +3,7 @@
 
 mod connect;
 mod error;
+pub mod gateways;
 mod retry;
 pub mod secrets;
 

@@ -1,6 +1,10 @@
 //! One file per subcommand: gather input, call the cluster and the pure logic, render.
 
+pub mod allow;
 pub mod describe;
+pub mod disallow;
+pub mod list;
+mod san_edit;
 
 use std::io::Write;
 
@@ -25,16 +29,20 @@ impl Outcome {
 }
 
 pub async fn dispatch(cli: Cli) -> Result<Outcome, Error> {
-    match cli.command {
+    match &cli.command {
         Command::Version => {
             print_stdout(&format!("kubectl-mtls {}\n", env!("CARGO_PKG_VERSION")))?;
             Ok(Outcome::Success)
         }
-        Command::Describe(args) => {
-            let context = Context::connect(&cli.kube, cli.interaction).await?;
-            describe::run(&context, &args).await
-        }
+        Command::Describe(args) => describe::run(&connect(&cli).await?, args).await,
+        Command::Allow(args) => allow::run(&connect(&cli).await?, args).await,
+        Command::Disallow(args) => disallow::run(&connect(&cli).await?, args).await,
+        Command::List(args) => list::run(&connect(&cli).await?, args).await,
     }
+}
+
+async fn connect(cli: &Cli) -> Result<Context, Error> {
+    Ok(Context::connect(&cli.kube, cli.interaction).await?)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.

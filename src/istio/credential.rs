@@ -145,21 +145,22 @@ fn why_ignored(
     }
     match role {
         KeyRole::Other => "Istio does not read this key".into(),
-        KeyRole::ServerCertificate | KeyRole::PrivateKey => match server_cert {
-            Some(winner) if secret.name == credential.name => {
-                format!("`{}` and its key take precedence", winner.key)
+        KeyRole::ServerCertificate | KeyRole::PrivateKey => {
+            let partner = match key {
+                "cert" => "key",
+                "key" => "cert",
+                "tls.crt" => "tls.key",
+                _ => "tls.crt",
+            };
+            match server_cert {
+                Some(_) if secret.name != credential.name => {
+                    "a server pair is read only from the credential Secret itself".into()
+                }
+                _ if !has(&secret.data, partner) => format!("read only together with `{partner}`, which is missing"),
+                Some(winner) => format!("`{}` and its key take precedence", winner.key),
+                None => "not read".into(),
             }
-            Some(_) => "a server pair is read only from the credential Secret itself".into(),
-            None => {
-                let partner = match key {
-                    "cert" => "key",
-                    "key" => "cert",
-                    "tls.crt" => "tls.key",
-                    _ => "tls.crt",
-                };
-                format!("read only together with `{partner}`, which is missing")
-            }
-        },
+        }
         KeyRole::CaBundle | KeyRole::Crl => {
             let winner = if role == KeyRole::CaBundle { ca } else { crl };
             match winner {

@@ -7,6 +7,7 @@ pub mod crl;
 pub mod inspect;
 pub mod key;
 pub mod pem;
+pub mod san;
 pub mod verify;
 
 /// Serialises Unix seconds as RFC 3339, so `-o json` carries readable, standard times.

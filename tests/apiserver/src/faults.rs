@@ -81,10 +81,18 @@ impl Faults {
         self.seed = seed.max(1);
     }
 
-    /// The faults that apply to this request, consuming one use of each counted rule.
+    /// The faults that apply to this request, consuming one use of each counted rule. Delays
+    /// and concurrent writes add up; of the faults that replace the answer (a status, a
+    /// throttle, a drop) only the first matching rule applies.
     pub fn take(&mut self, method: &str, path: &str) -> Vec<Fault> {
         let mut hit = Vec::new();
+        let mut answered = false;
         for rule in self.rules.iter_mut().filter(|r| r.matches(method, path)) {
+            let replaces_answer = matches!(rule.fault, Fault::Status(_) | Fault::Throttle { .. } | Fault::Drop);
+            if replaces_answer && answered {
+                continue;
+            }
+            answered |= replaces_answer;
             if let Some(left) = rule.remaining.as_mut() {
                 *left -= 1;
             }

@@ -182,8 +182,15 @@ struct Target<'a> {
     name: Option<String>,
 }
 
-fn not_found_path(path: &str) -> Response<Body> {
-    error(&ApiError::new(404, "NotFound", format!("the server could not find the requested resource ({path})")))
+/// kube-apiserver answers paths it does not serve (an API group or version that is not
+/// installed) with a plain-text 404, not a Status.
+fn not_found_path(_path: &str) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from_static(b"404 page not found\n")));
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
 }
 
 #[allow(clippy::too_many_arguments)]

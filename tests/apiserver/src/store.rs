@@ -234,7 +234,9 @@ impl Store {
                 ));
             }
             if !self.namespace_exists(ns) {
-                return Err(ApiError::new(404, "NotFound", format!("namespaces \"{ns}\" not found")));
+                let mut missing = ApiError::new(404, "NotFound", format!("namespaces \"{ns}\" not found"));
+                missing.details = Some(json!({"name": ns, "kind": "namespaces"}));
+                return Err(missing);
             }
         }
         let k = key(resource, namespace, &name);
