@@ -71,6 +71,9 @@ pub enum Command {
     /// Show every certificate in a gateway credential and check it the way Istio will use it.
     #[command(long_about = DESCRIBE_ABOUT)]
     Describe(DescribeArgs),
+    /// Create a gateway credential: CA, server certificate and Secret; optionally switch a Gateway server to MUTUAL.
+    #[command(long_about = CREATE_ABOUT)]
+    Create(CreateArgs),
     /// Allow client SANs on a Gateway server (tls.subjectAltNames).
     #[command(long_about = ALLOW_ABOUT)]
     Allow(SanEditArgs),
@@ -83,6 +86,19 @@ pub enum Command {
     /// Print the version of kubectl-mtls.
     Version,
 }
+
+const CREATE_ABOUT: &str = "\
+Create a gateway credential: a CA (generated, reused, or brought with --ca-cert/--ca-key), a
+server certificate for --host, and the Secret NAME holding tls.crt, tls.key and ca.crt. With
+--gateway, also set the chosen server to tls.mode MUTUAL with credentialName NAME.
+
+The Secret goes to -n NAMESPACE; else, with --gateway, the namespace of the gateway workload
+(the pods its spec.selector picks); else istio-system. The CA key is kept in the Secret
+NAME-mtls-ca beside it, for issue-client, unless --ca-key-out keeps it in a file instead.
+
+Safe to re-run: an identical credential is left unchanged; a different one is refused unless
+--rotate (new server certificate, same CA, updated in place so Istio rotates without restarts)
+or --force (replace everything, after confirmation).";
 
 const ALLOW_ABOUT: &str = "\
 Allow client SANs on a Gateway server: adds them to spec.servers[].tls.subjectAltNames.
@@ -108,6 +124,117 @@ List Gateway servers with their TLS mode, credential and the client SANs they ac
 
 An empty list on a MUTUAL server accepts any client certificate signed by the CA. Servers
 whose mode ignores SANs (SIMPLE, PASSTHROUGH, ISTIO_MUTUAL) are flagged when they have some.";
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The credential Secret's name (the Gateway's tls.credentialName). Prompted for at a terminal.
+    pub name: Option<String>,
+
+    /// A host the server certificate is for: DNS name (*.domain allowed) or IP. Repeatable.
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    /// Also set this Istio Gateway's server to MUTUAL with this credential ([NAMESPACE/]NAME).
+    #[arg(long, value_name = "[NAMESPACE/]GATEWAY")]
+    pub gateway: Option<String>,
+
+    /// With --gateway: the server on this port.
+    #[arg(long, value_name = "PORT", requires = "gateway")]
+    pub port: Option<u16>,
+
+    /// Sign with this CA certificate (PEM) instead of generating one.
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// The key of --ca-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+
+    /// Write a generated CA's key to this file (0600) instead of a Secret in the cluster.
+    #[arg(long, value_name = "FILE", conflicts_with = "ca_cert")]
+    pub ca_key_out: Option<PathBuf>,
+
+    /// Organisation of a generated CA.
+    #[arg(long, value_name = "ORG", default_value = "kubectl-mtls")]
+    pub ca_org: String,
+
+    /// Common name of a generated CA (default: "NAME CA").
+    #[arg(long, value_name = "CN")]
+    pub ca_cn: Option<String>,
+
+    /// Validity of a generated CA, e.g. 3650d, 10y.
+    #[arg(long, value_name = "DURATION", default_value = "10y", value_parser = parse_days)]
+    pub ca_validity: u32,
+
+    /// Validity of the server certificate (never past the CA's), e.g. 365d, 1y, 2160h.
+    #[arg(long, value_name = "DURATION", default_value = "1y", value_parser = parse_days)]
+    pub validity: u32,
+
+    /// Key type for generated keys.
+    #[arg(long, value_enum, default_value_t)]
+    pub key_type: KeyTypeArg,
+
+    /// Replace a different existing credential's server certificate, keeping its CA.
+    #[arg(long, conflicts_with = "force")]
+    pub rotate: bool,
+
+    /// Replace an existing credential entirely, CA included (asks first; --yes to skip).
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum KeyTypeArg {
+    /// ECDSA on P-256: small, fast, widely supported.
+    #[default]
+    EcdsaP256,
+    /// ECDSA on P-384.
+    EcdsaP384,
+    /// RSA 2048 bits, what the hand recipe uses.
+    #[value(name = "rsa-2048")]
+    Rsa2048,
+    /// RSA 3072 bits.
+    #[value(name = "rsa-3072")]
+    Rsa3072,
+    /// RSA 4096 bits (slow to generate).
+    #[value(name = "rsa-4096")]
+    Rsa4096,
+}
+
+impl From<KeyTypeArg> for crate::pki::issue::KeyType {
+    fn from(arg: KeyTypeArg) -> Self {
+        use crate::pki::issue::KeyType;
+        match arg {
+            KeyTypeArg::EcdsaP256 => KeyType::EcdsaP256,
+            KeyTypeArg::EcdsaP384 => KeyType::EcdsaP384,
+            KeyTypeArg::Rsa2048 => KeyType::Rsa2048,
+            KeyTypeArg::Rsa3072 => KeyType::Rsa3072,
+            KeyTypeArg::Rsa4096 => KeyType::Rsa4096,
+        }
+    }
+}
+
+/// `365`, `365d`, `1y`, `2160h` → whole days (hours round up).
+pub fn parse_days(text: &str) -> Result<u32, String> {
+    let bad = || format!("{text:?} is not a duration: use days (365 or 365d), years (1y) or hours (2160h)");
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u32 = number.parse().map_err(|_| bad())?;
+    let days = match unit {
+        "" | "d" => Some(number),
+        "y" => number.checked_mul(365),
+        "h" => Some(number.div_ceil(24)),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    if days == 0 {
+        return Err(format!("{text:?} is too short: at least one day"));
+    }
+    Ok(days)
+}
 
 #[derive(Debug, Args)]
 pub struct SanEditArgs {
@@ -232,6 +359,14 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
+    fn durations() {
+        assert_eq!(parse_days("365"), Ok(365));
+        assert_eq!(parse_days("90d"), Ok(90));
+        assert_eq!(parse_days("10y"), Ok(3650));
+        assert_eq!(parse_days("25h"), Ok(2));
+    }
+
+    #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
     }
@@ -253,6 +388,10 @@ mod tests {
             "kubectl-mtls disallow",
             "kubectl-mtls list -A -o json",
             "kubectl-mtls list gw -n edge",
+            "kubectl-mtls create cred --host a.example.com --host 10.0.0.1",
+            "kubectl-mtls create cred --host a.example.com --gateway edge/gw --port 443 --key-type rsa-2048",
+            "kubectl-mtls create cred --host a --ca-cert ca.pem --ca-key ca.key --validity 90d --rotate",
+            "kubectl-mtls create cred --host a --ca-key-out ca.key --ca-validity 5y --dry-run -o yaml",
         ] {
             let args = line.split_whitespace();
             if let Err(e) = Cli::try_parse_from(args) {
@@ -272,6 +411,12 @@ mod tests {
             ("kubectl-mtls allow gw a --dry-run=maybe", "invalid value 'maybe'"),
             ("kubectl-mtls allow gw a --port 70000", "invalid value '70000'"),
             ("kubectl-mtls list gw -A", "cannot be used with"),
+            ("kubectl-mtls create c --host a --port 443", "--gateway"),
+            ("kubectl-mtls create c --host a --ca-cert x", "--ca-key"),
+            ("kubectl-mtls create c --host a --rotate --force", "cannot be used with"),
+            ("kubectl-mtls create c --host a --validity 0d", "too short"),
+            ("kubectl-mtls create c --host a --validity soon", "is not a duration"),
+            ("kubectl-mtls create c --host a --key-type dsa", "invalid value 'dsa'"),
         ] {
             match Cli::try_parse_from(line.split_whitespace()) {
                 Ok(_) => panic!("{line}: parsed"),

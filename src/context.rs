@@ -28,6 +28,15 @@ impl Context {
         self.namespace_flag.clone().unwrap_or_else(|| DEFAULT_CREDENTIAL_NAMESPACE.to_string())
     }
 
+    /// A flag naming an object elsewhere: `NAMESPACE/NAME`, or a bare `NAME` in the context's
+    /// namespace, as kubectl would look it up.
+    pub fn object_reference(&self, reference: &str) -> (String, String) {
+        match reference.split_once('/') {
+            Some((namespace, name)) => (namespace.to_string(), name.to_string()),
+            None => (self.cluster.context_namespace.clone(), reference.to_string()),
+        }
+    }
+
     /// For namespaced objects such as Gateways, kubectl's rule: -n, else the context's, else default.
     pub fn object_namespace(&self) -> String {
         self.namespace_flag.clone().unwrap_or_else(|| self.cluster.context_namespace.clone())

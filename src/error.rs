@@ -3,7 +3,9 @@
 use thiserror::Error;
 
 use crate::cluster::ClusterError;
-use crate::istio::gateway::SelectError;
+use crate::files::FileError;
+use crate::istio::gateway::{CredentialPatchError, SelectError};
+use crate::pki::issue::IssueError;
 use crate::pki::san::SanError;
 use crate::prompt::PromptError;
 use crate::render::structured::StructuredError;
@@ -56,6 +58,18 @@ pub enum Error {
 
     #[error("not confirmed; nothing was changed")]
     Declined,
+
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+
+    #[error(transparent)]
+    File(#[from] FileError),
+
+    #[error(transparent)]
+    CredentialPatch(#[from] CredentialPatchError),
 
     #[error(transparent)]
     Structured(#[from] StructuredError),

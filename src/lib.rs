@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod commands;
 pub mod context;
 pub mod error;
+pub mod files;
 pub mod istio;
 pub mod pki;
 pub mod prompt;

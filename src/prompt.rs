@@ -75,6 +75,17 @@ impl Prompter {
             .map_err(PromptError::Terminal)
     }
 
+    /// Reads one non-empty line.
+    pub fn input_one(&self, what: &str, how: &str, prompt: &str) -> Result<String, PromptError> {
+        if !self.interactive {
+            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
+        }
+        Input::<String>::with_theme(&ColorfulTheme::default())
+            .with_prompt(prompt)
+            .interact_text_on(&console::Term::stderr())
+            .map_err(PromptError::Terminal)
+    }
+
     /// Reads values one per line until an empty line, each checked by `parse` as it is typed.
     pub fn input_many<T>(
         &self,

@@ -6,6 +6,7 @@ mod error;
 pub mod gateways;
 mod retry;
 pub mod secrets;
+pub mod workloads;
 
 pub use connect::{Cluster, connect};
 pub use error::{ClusterError, Operation};

@@ -1,7 +1,7 @@
 //! Reading Secrets: one by name, or the ones in a namespace that hold certificates.
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{Api, ListParams};
+use kube::api::{Api, ListParams, PostParams};
 
 use super::Cluster;
 use super::error::{ClusterError, Operation};
@@ -57,3 +57,45 @@ pub async fn names_with_certificates(cluster: &Cluster, namespace: &str) -> Resu
     }
     Ok(names)
 }
+
+/// The stored Secret, with its resourceVersion, labels and annotations.
+pub async fn get_raw(cluster: &Cluster, namespace: &str, name: &str) -> Result<Option<Secret>, ClusterError> {
+    let api: Api<Secret> = Api::namespaced(cluster.client.clone(), namespace);
+    let operation = Operation::new("get", "secrets", namespace, Some(name));
+    match retrying(&operation, &cluster.server, || api.get(name)).await {
+        Ok(secret) => Ok(Some(secret)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates a Secret; with `dry_run` the server validates it and keeps nothing.
+pub async fn create(
+    cluster: &Cluster,
+    namespace: &str,
+    secret: &Secret,
+    dry_run: bool,
+) -> Result<Secret, ClusterError> {
+    let api: Api<Secret> = Api::namespaced(cluster.client.clone(), namespace);
+    let name = secret.metadata.name.clone().unwrap_or_default();
+    let operation = Operation::new("create", "secrets", namespace, Some(&name));
+    let params = PostParams { dry_run, field_manager: Some(FIELD_MANAGER.into()) };
+    // Not retried on server errors: a create that half-succeeded would then report a conflict.
+    api.create(&params, secret).await.map_err(|e| ClusterError::from_kube(e, &operation, &cluster.server))
+}
+
+/// Replaces a Secret; its `metadata.resourceVersion` makes a concurrent change a 409 Conflict.
+pub async fn replace(
+    cluster: &Cluster,
+    namespace: &str,
+    secret: &Secret,
+    dry_run: bool,
+) -> Result<Secret, ClusterError> {
+    let api: Api<Secret> = Api::namespaced(cluster.client.clone(), namespace);
+    let name = secret.metadata.name.clone().unwrap_or_default();
+    let operation = Operation::new("update", "secrets", namespace, Some(&name));
+    let params = PostParams { dry_run, field_manager: Some(FIELD_MANAGER.into()) };
+    retrying(&operation, &cluster.server, || api.replace(&name, &params, secret)).await
+}
+
+pub const FIELD_MANAGER: &str = "kubectl-mtls";

@@ -28,7 +28,7 @@ pub async fn run(context: &Context, args: &DescribeArgs) -> Result<Outcome, Erro
     } else {
         secrets::get_optional(&context.cluster, &namespace, &format!("{name}{CACERT_SUFFIX}")).await?
     };
-    let now = now();
+    let now = super::now();
     let policy = Policy { now, expiry_warning_days: i64::from(args.expiry_warning_days) };
     let report = checks::check(&namespace, &credential, cacert.as_ref(), policy);
     let text = match args.output {
@@ -49,10 +49,6 @@ async fn pick_secret(context: &Context, namespace: &str) -> Result<String, Error
     let names = secrets::names_with_certificates(&context.cluster, namespace).await?;
     let index = context.prompter.select(&format!("a credential Secret in {namespace}"), how, &names)?;
     Ok(names[index].clone())
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn terminal_style() -> Style {

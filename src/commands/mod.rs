@@ -1,10 +1,11 @@
 //! One file per subcommand: gather input, call the cluster and the pure logic, render.
 
 pub mod allow;
+pub mod create;
 pub mod describe;
 pub mod disallow;
 pub mod list;
-mod san_edit;
+pub(crate) mod san_edit;
 
 use std::io::Write;
 
@@ -35,6 +36,7 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, Error> {
             Ok(Outcome::Success)
         }
         Command::Describe(args) => describe::run(&connect(&cli).await?, args).await,
+        Command::Create(args) => create::run(&connect(&cli).await?, args).await,
         Command::Allow(args) => allow::run(&connect(&cli).await?, args).await,
         Command::Disallow(args) => disallow::run(&connect(&cli).await?, args).await,
         Command::List(args) => list::run(&connect(&cli).await?, args).await,
@@ -43,6 +45,11 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, Error> {
 
 async fn connect(cli: &Cli) -> Result<Context, Error> {
     Ok(Context::connect(&cli.kube, cli.interaction).await?)
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is a normal end, not an error.

@@ -352,6 +352,93 @@ pub fn apply_edits(gateway: &Value, edits: &[ServerEdit<'_>]) -> Value {
     result
 }
 
+/// Chooses the server `create` points at the credential: by port, else by host, else the only
+/// server that speaks HTTPS or TLS.
+pub fn select_for_credential(
+    gateway: &str,
+    servers: &[GatewayServer],
+    port: Option<u64>,
+    host: Option<&str>,
+) -> Result<Selection, SelectError> {
+    if servers.is_empty() {
+        return Err(SelectError::NoServers { gateway: gateway.into() });
+    }
+    let terminating =
+        |s: &&GatewayServer| matches!(s.protocol.as_deref(), Some("HTTPS") | Some("TLS")) || s.mode.is_some();
+    let (candidates, wanted): (Vec<GatewayServer>, String) = match (port, host) {
+        (Some(port), _) => {
+            (servers.iter().filter(|s| s.port == Some(port)).cloned().collect(), format!("on port {port}"))
+        }
+        (None, Some(host)) => {
+            let all: Vec<GatewayServer> = servers.iter().filter(terminating).cloned().collect();
+            let for_host: Vec<GatewayServer> =
+                all.iter().filter(|s| s.hosts.iter().any(|h| host_matches(h, host))).cloned().collect();
+            (if for_host.is_empty() { all } else { for_host }, "serving HTTPS or TLS".to_string())
+        }
+        (None, None) => (servers.iter().filter(terminating).cloned().collect(), "serving HTTPS or TLS".to_string()),
+    };
+    match candidates.len() {
+        0 => Err(SelectError::NotFound { gateway: gateway.into(), wanted, available: available(servers) }),
+        1 => Ok(Selection::Chosen(candidates)),
+        _ => Ok(Selection::Ambiguous(candidates)),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialPatchError {
+    #[error(
+        "gateway {gateway} server {server} uses tls.{field}, which excludes credentialName: edit it by hand, or choose another server with --port"
+    )]
+    OtherCredentialField { gateway: String, server: String, field: &'static str },
+}
+
+/// A JSON patch that sets a server to `tls.mode: MUTUAL` with `credentialName`, keeping every
+/// other TLS field (subjectAltNames included); guarded by `test` operations. None when the
+/// server is already so.
+pub fn credential_patch(
+    gateway_name: &str,
+    gateway: &Value,
+    server: &GatewayServer,
+    credential: &str,
+) -> Result<Option<Value>, CredentialPatchError> {
+    let base = format!("/spec/servers/{}", server.index);
+    let tls = gateway.pointer(&format!("{base}/tls"));
+    for field in ["credentialNames", "tlsCertificates"] {
+        if tls.and_then(|t| t.get(field)).is_some() {
+            return Err(CredentialPatchError::OtherCredentialField {
+                gateway: gateway_name.into(),
+                server: server.label(),
+                field,
+            });
+        }
+    }
+    if server.mode == Some(TlsMode::Mutual) && server.credential.as_deref() == Some(credential) {
+        return Ok(None);
+    }
+    let revision = gateway.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or("");
+    let mut operations = vec![json!({"op": "test", "path": "/metadata/resourceVersion", "value": revision})];
+    match tls {
+        None => operations.push(json!({"op": "add", "path": format!("{base}/tls"), "value": {"mode": "MUTUAL", "credentialName": credential}})),
+        Some(_) => {
+            operations.push(json!({"op": "add", "path": format!("{base}/tls/mode"), "value": "MUTUAL"}));
+            operations.push(json!({"op": "add", "path": format!("{base}/tls/credentialName"), "value": credential}));
+        }
+    }
+    Ok(Some(Value::Array(operations)))
+}
+
+/// The object a JSON patch would produce, computed locally (for `--dry-run=client`). A patch
+/// that does not apply leaves the object as it was.
+pub fn apply_json_patch(object: &Value, patch: &Value) -> Value {
+    let mut result = object.clone();
+    if let Ok(operations) = serde_json::from_value::<json_patch::Patch>(patch.clone())
+        && json_patch::patch(&mut result, &operations).is_err()
+    {
+        return object.clone();
+    }
+    result
+}
+
 /// Whether the server at `index` has a `tls.subjectAltNames` field at all.
 pub fn has_san_field(gateway: &Value, index: usize) -> bool {
     gateway.pointer(&format!("/spec/servers/{index}/tls/subjectAltNames")).is_some()

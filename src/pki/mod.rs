@@ -5,6 +5,7 @@
 
 pub mod crl;
 pub mod inspect;
+pub mod issue;
 pub mod key;
 pub mod pem;
 pub mod san;
