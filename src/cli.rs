@@ -74,6 +74,9 @@ pub enum Command {
     /// Create a gateway credential: CA, server certificate and Secret; optionally switch a Gateway server to MUTUAL.
     #[command(long_about = CREATE_ABOUT)]
     Create(CreateArgs),
+    /// Issue a client certificate bundle signed by a credential's CA.
+    #[command(long_about = ISSUE_CLIENT_ABOUT)]
+    IssueClient(IssueClientArgs),
     /// Allow client SANs on a Gateway server (tls.subjectAltNames).
     #[command(long_about = ALLOW_ABOUT)]
     Allow(SanEditArgs),
@@ -99,6 +102,16 @@ NAME-mtls-ca beside it, for issue-client, unless --ca-key-out keeps it in a file
 Safe to re-run: an identical credential is left unchanged; a different one is refused unless
 --rotate (new server certificate, same CA, updated in place so Istio rotates without restarts)
 or --force (replace everything, after confirmation).";
+
+const ISSUE_CLIENT_ABOUT: &str = "\
+Issue a client certificate bundle signed by a credential's CA: DIR/NAME.crt, DIR/NAME.key
+(0600) and DIR/ca.crt, written atomically and never over existing files without --force.
+
+The CA comes from the Secret SECRET-mtls-ca that `kubectl mtls create` keeps beside the
+credential (in -n NAMESPACE, else istio-system), or from --ca-cert/--ca-key. The certificate
+carries the SANs Istio matches (at least one: Istio never reads the CN), CA:FALSE and
+clientAuth. --csr signs a client's own key instead of generating one. --allow-on also adds the
+SANs to a Gateway server's allow-list, and a ready curl line is printed to try it.";
 
 const ALLOW_ABOUT: &str = "\
 Allow client SANs on a Gateway server: adds them to spec.servers[].tls.subjectAltNames.
@@ -234,6 +247,71 @@ pub fn parse_days(text: &str) -> Result<u32, String> {
         return Err(format!("{text:?} is too short: at least one day"));
     }
     Ok(days)
+}
+
+#[derive(Debug, Args)]
+pub struct IssueClientArgs {
+    /// The client's name: the certificate's CN (for people) and the bundle's file names.
+    pub name: Option<String>,
+
+    /// A SAN for the client: DNS name, URI (spiffe://…), IP or email. Repeatable.
+    #[arg(long = "san", value_name = "SAN")]
+    pub sans: Vec<String>,
+
+    /// The credential whose CA signs ([NAMESPACE/]SECRET; a bare name is in -n, else istio-system).
+    #[arg(long, value_name = "[NAMESPACE/]SECRET")]
+    pub credential: Option<String>,
+
+    /// Sign with this CA certificate (PEM) instead of the credential's.
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// The key of --ca-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+
+    /// Sign this certificate signing request (PEM) instead of generating a key.
+    #[arg(long, value_name = "FILE")]
+    pub csr: Option<PathBuf>,
+
+    /// Where to write the bundle (default: ./NAME).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Validity, e.g. 365d, 1y, 720h (never past the CA's).
+    #[arg(long, value_name = "DURATION", default_value = "1y", value_parser = parse_days)]
+    pub validity: u32,
+
+    /// Key type for the generated key.
+    #[arg(long, value_enum, default_value_t)]
+    pub key_type: KeyTypeArg,
+
+    /// Also write NAME.p12 (0600), protected by a password from --p12-password-file or typed twice.
+    #[arg(long)]
+    pub p12: bool,
+
+    /// File holding the PKCS#12 password (first line).
+    #[arg(long, value_name = "FILE", requires = "p12")]
+    pub p12_password_file: Option<PathBuf>,
+
+    /// Also allow the SANs on this Istio Gateway ([NAMESPACE/]GATEWAY), like `kubectl mtls allow`.
+    #[arg(long, value_name = "[NAMESPACE/]GATEWAY")]
+    pub allow_on: Option<String>,
+
+    /// Take host and port for the curl line from this Gateway ([NAMESPACE/]GATEWAY).
+    #[arg(long, value_name = "[NAMESPACE/]GATEWAY", conflicts_with = "allow_on")]
+    pub gateway: Option<String>,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// Overwrite existing bundle files.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print paths, serial, SANs and validity as JSON or YAML (never the key).
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<ObjectFormat>,
 }
 
 #[derive(Debug, Args)]
@@ -392,6 +470,9 @@ mod tests {
             "kubectl-mtls create cred --host a.example.com --gateway edge/gw --port 443 --key-type rsa-2048",
             "kubectl-mtls create cred --host a --ca-cert ca.pem --ca-key ca.key --validity 90d --rotate",
             "kubectl-mtls create cred --host a --ca-key-out ca.key --ca-validity 5y --dry-run -o yaml",
+            "kubectl-mtls issue-client alice --san alice.example.com --credential istio-system/cred",
+            "kubectl-mtls issue-client alice --san a --ca-cert c --ca-key k --out /tmp/x --p12 --p12-password-file p",
+            "kubectl-mtls issue-client alice --csr a.csr --credential cred --allow-on gw --port 443 -o json",
         ] {
             let args = line.split_whitespace();
             if let Err(e) = Cli::try_parse_from(args) {
@@ -417,6 +498,8 @@ mod tests {
             ("kubectl-mtls create c --host a --validity 0d", "too short"),
             ("kubectl-mtls create c --host a --validity soon", "is not a duration"),
             ("kubectl-mtls create c --host a --key-type dsa", "invalid value 'dsa'"),
+            ("kubectl-mtls issue-client a --san x --p12-password-file p", "--p12"),
+            ("kubectl-mtls issue-client a --san x --allow-on g --gateway g", "cannot be used with"),
         ] {
             match Cli::try_parse_from(line.split_whitespace()) {
                 Ok(_) => panic!("{line}: parsed"),

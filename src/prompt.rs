@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 
-use dialoguer::{Confirm, Input, Select, theme::ColorfulTheme};
+use dialoguer::{Confirm, Input, Password, Select, theme::ColorfulTheme};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -83,6 +83,18 @@ impl Prompter {
         Input::<String>::with_theme(&ColorfulTheme::default())
             .with_prompt(prompt)
             .interact_text_on(&console::Term::stderr())
+            .map_err(PromptError::Terminal)
+    }
+
+    /// Reads a password twice, hidden, and insists the two agree.
+    pub fn password(&self, what: &str, how: &str, prompt: &str) -> Result<String, PromptError> {
+        if !self.interactive {
+            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
+        }
+        Password::with_theme(&ColorfulTheme::default())
+            .with_prompt(prompt)
+            .with_confirmation("Repeat it", "the two passwords differ")
+            .interact_on(&console::Term::stderr())
             .map_err(PromptError::Terminal)
     }
 

@@ -99,3 +99,12 @@ pub async fn replace(
 }
 
 pub const FIELD_MANAGER: &str = "kubectl-mtls";
+
+/// Names of the Secrets in `namespace` carrying `label` (`key=value`).
+pub async fn names_with_label(cluster: &Cluster, namespace: &str, label: &str) -> Result<Vec<String>, ClusterError> {
+    let api: Api<Secret> = Api::namespaced(cluster.client.clone(), namespace);
+    let operation = Operation::new("list", "secrets", namespace, None);
+    let params = ListParams::default().labels(label).limit(500);
+    let page = retrying(&operation, &cluster.server, || api.list_metadata(&params)).await?;
+    Ok(page.items.into_iter().filter_map(|s| s.metadata.name).collect())
+}

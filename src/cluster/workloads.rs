@@ -25,3 +25,15 @@ pub async fn pod_namespaces(cluster: &Cluster, selector: &str) -> Result<BTreeSe
     }
     Ok(namespaces)
 }
+
+/// The first load-balancer address (IP or host name) of a Service labelled like the gateway
+/// workload; None when there is none or it cannot be read.
+pub async fn load_balancer_address(cluster: &Cluster, selector: &str) -> Option<String> {
+    use k8s_openapi::api::core::v1::Service;
+    let api: Api<Service> = Api::all(cluster.client.clone());
+    let services = api.list(&ListParams::default().labels(selector).limit(50)).await.ok()?;
+    services.items.iter().find_map(|service| {
+        let ingress = service.status.as_ref()?.load_balancer.as_ref()?.ingress.as_ref()?;
+        ingress.iter().find_map(|i| i.ip.clone().or_else(|| i.hostname.clone()))
+    })
+}

@@ -4,6 +4,7 @@ pub mod allow;
 pub mod create;
 pub mod describe;
 pub mod disallow;
+pub mod issue_client;
 pub mod list;
 pub(crate) mod san_edit;
 
@@ -37,6 +38,7 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::Describe(args) => describe::run(&connect(&cli).await?, args).await,
         Command::Create(args) => create::run(&connect(&cli).await?, args).await,
+        Command::IssueClient(args) => issue_client::run(&connect(&cli).await?, args).await,
         Command::Allow(args) => allow::run(&connect(&cli).await?, args).await,
         Command::Disallow(args) => disallow::run(&connect(&cli).await?, args).await,
         Command::List(args) => list::run(&connect(&cli).await?, args).await,

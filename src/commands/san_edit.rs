@@ -28,21 +28,50 @@ pub enum Direction {
 
 pub async fn run(context: &Context, args: &SanEditArgs, direction: Direction) -> Result<Outcome, Error> {
     let namespace = context.object_namespace();
-    let gateways = Gateways::new(&context.cluster);
     let name = match &args.gateway {
         Some(name) => name.clone(),
-        None => pick_gateway(context, &gateways, &namespace).await?,
+        None => pick_gateway(context, &Gateways::new(&context.cluster), &namespace).await?,
     };
     let sans = read_sans(context, &args.sans, direction)?;
-    let selector = selector(&args.server);
-    let qualified = format!("{namespace}/{name}");
+    let done = edit(context, &namespace, &name, &sans, &selector(&args.server), direction, args.write.dry_run).await?;
+    let text = match args.write.output {
+        Some(ObjectFormat::Json) => render::structured::json(&done.object)?,
+        Some(ObjectFormat::Yaml) => render::structured::yaml(&done.object)?,
+        None => render::gateways::edit_summary(&done.gateway, &done.edits, direction == Direction::Allow, done.dry_run),
+    };
+    print_stdout(&text)?;
+    Ok(Outcome::Success)
+}
 
+/// What an edit did (or, in a dry run, would do).
+pub struct Edited {
+    pub gateway: String,
+    pub edits: Vec<(GatewayServer, SanEdit)>,
+    /// The Gateway as it is (or would be) after the edit.
+    pub object: Value,
+    pub dry_run: bool,
+}
+
+/// Reads, chooses the servers, edits, writes; re-reads and retries on conflict.
+pub async fn edit(
+    context: &Context,
+    namespace: &str,
+    name: &str,
+    sans: &[San],
+    selector: &ServerSelector,
+    direction: Direction,
+    dry_run: DryRun,
+) -> Result<Edited, Error> {
+    let gateways = Gateways::new(&context.cluster);
+    let qualified = format!("{namespace}/{name}");
     let mut chosen: Option<Vec<(usize, String)>> = None;
     let mut confirmed_empty = false;
     let mut rejected: Option<(String, ClusterError)> = None;
     for attempt in 1..=MAX_EDIT_ATTEMPTS {
-        let current = match gateways.get(&namespace, &name).await {
-            Err(e) if e.is_not_found() => return Err(Error::GatewayNotFound { namespace, name }),
+        let current = match gateways.get(namespace, name).await {
+            Err(e) if e.is_not_found() => {
+                return Err(Error::GatewayNotFound { namespace: namespace.to_string(), name: name.to_string() });
+            }
             other => other?,
         };
         let revision = current.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or("").to_string();
@@ -55,7 +84,7 @@ pub async fn run(context: &Context, args: &SanEditArgs, direction: Direction) ->
         let servers = gateway::servers(&current);
         let targets = match &chosen {
             None => {
-                let picked = choose_servers(context, &qualified, &servers, &selector)?;
+                let picked = choose_servers(context, &qualified, &servers, selector)?;
                 chosen = Some(picked.iter().map(|s| (s.index, s.label())).collect());
                 picked
             }
@@ -65,8 +94,8 @@ pub async fn run(context: &Context, args: &SanEditArgs, direction: Direction) ->
             .into_iter()
             .map(|server| {
                 let edit = match direction {
-                    Direction::Allow => gateway::add_sans(&server.allowed_sans, &sans),
-                    Direction::Disallow => gateway::remove_sans(&server.allowed_sans, &sans),
+                    Direction::Allow => gateway::add_sans(&server.allowed_sans, sans),
+                    Direction::Disallow => gateway::remove_sans(&server.allowed_sans, sans),
                 };
                 (server, edit)
             })
@@ -75,7 +104,7 @@ pub async fn run(context: &Context, args: &SanEditArgs, direction: Direction) ->
             warn_optional_mutual(&qualified, &edits);
         }
         if edits.iter().all(|(_, edit)| edit.is_noop()) {
-            return finish(args, &qualified, &edits, &current, direction, false);
+            return Ok(Edited { gateway: qualified, edits, object: current, dry_run: false });
         }
         if !confirmed_empty {
             for (server, _) in edits.iter().filter(|(_, e)| e.empties_the_list()) {
@@ -91,17 +120,19 @@ pub async fn run(context: &Context, args: &SanEditArgs, direction: Direction) ->
                 had_field: gateway::has_san_field(&current, server.index),
             })
             .collect();
-        let write = match args.write.dry_run {
+        let write = match dry_run {
             DryRun::Client => {
-                let result = gateway::apply_edits(&current, &server_edits);
-                return finish(args, &qualified, &edits, &result, direction, true);
+                let object = gateway::apply_edits(&current, &server_edits);
+                return Ok(Edited { gateway: qualified, edits, object, dry_run: true });
             }
             DryRun::Server => Write::ServerDryRun,
             DryRun::None => Write::Real,
         };
         let patch = gateway::san_patch(&revision, &server_edits);
-        match gateways.patch(&namespace, &name, &patch, write).await {
-            Ok(updated) => return finish(args, &qualified, &edits, &updated, direction, write == Write::ServerDryRun),
+        match gateways.patch(namespace, name, &patch, write).await {
+            Ok(object) => {
+                return Ok(Edited { gateway: qualified, edits, object, dry_run: write == Write::ServerDryRun });
+            }
             Err(ClusterError::Conflict { .. }) => {}
             // A failed `test` is a 422; it is a conflict if the Gateway has changed since.
             Err(error @ ClusterError::Api { code: 422, .. }) => rejected = Some((revision, error)),
@@ -112,7 +143,7 @@ pub async fn run(context: &Context, args: &SanEditArgs, direction: Direction) ->
     Err(Error::EditGaveUp { gateway: qualified, attempts: MAX_EDIT_ATTEMPTS })
 }
 
-fn selector(args: &ServerArgs) -> ServerSelector {
+pub fn selector(args: &ServerArgs) -> ServerSelector {
     match args {
         ServerArgs { port: Some(port), .. } => ServerSelector::Port(u64::from(*port)),
         ServerArgs { server_name: Some(name), .. } => ServerSelector::Name(name.clone()),
@@ -217,23 +248,6 @@ fn confirm_empty(context: &Context, gateway: &str, server: &GatewayServer) -> Re
         }
         Err(other) => Err(other.into()),
     }
-}
-
-fn finish(
-    args: &SanEditArgs,
-    gateway: &str,
-    edits: &[(GatewayServer, SanEdit)],
-    object: &Value,
-    direction: Direction,
-    dry_run: bool,
-) -> Result<Outcome, Error> {
-    let text = match args.write.output {
-        Some(ObjectFormat::Json) => render::structured::json(object)?,
-        Some(ObjectFormat::Yaml) => render::structured::yaml(object)?,
-        None => render::gateways::edit_summary(gateway, edits, direction == Direction::Allow, dry_run),
-    };
-    print_stdout(&text)?;
-    Ok(Outcome::Success)
 }
 
 /// 10–60 ms, growing with the attempt, spread so concurrent editors do not retry in step.

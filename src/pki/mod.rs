@@ -8,6 +8,7 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod pem;
+pub mod pkcs12;
 pub mod san;
 pub mod verify;
 
