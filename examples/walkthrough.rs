@@ -1,8 +1,9 @@
 //! The README's first command: `cargo run --example walkthrough`.
 //!
-//! Starts the in-process test API server (an embedded test cluster, no real cluster needed),
-//! seeds it with the credential the hand recipe makes and with a broken one, and runs
-//! `kubectl mtls` against it, printing what a user would see.
+//! Starts the in-process test API server (an embedded test cluster, no real cluster needed)
+//! with an Istio ingress gateway pod and a Gateway, then runs the whole recipe with
+//! `kubectl mtls`: create, describe, issue-client (allowing it on the Gateway), allow, list;
+//! and describes the credential the hand recipe makes, and a broken one.
 
 use std::path::Path;
 
@@ -29,7 +30,8 @@ fn secret(server: &TestApiServer, name: &str, data: &[(&str, &str)]) {
 
 fn step(kubeconfig: &Path, shown: &str) -> i32 {
     println!("$ kubectl mtls {shown}");
-    let mut args = vec!["kubectl-mtls".to_string(), "--kubeconfig".into(), kubeconfig.display().to_string()];
+    let mut args =
+        vec!["kubectl-mtls".to_string(), "--kubeconfig".into(), kubeconfig.display().to_string(), "--no-input".into()];
     args.extend(shown.split_whitespace().map(str::to_string));
     let code = kubectl_mtls::run(args);
     println!("(exit code {code})\n");
@@ -42,13 +44,41 @@ fn main() {
     let kubeconfig = server.write_kubeconfig(dir.path(), "admin");
     println!("Embedded test cluster at {} (no real cluster needed)\n", server.url());
 
-    secret(&server, "httpbin-credential", &[("tls.crt", CERT), ("tls.key", KEY), ("ca.crt", CA)]);
+    server.seed(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "istio-ingressgateway-0", "namespace": "istio-system", "labels": {"istio": "ingressgateway"}},
+        "spec": {"containers": [{"name": "istio-proxy", "image": "istio/proxyv2"}]}
+    }));
+    server.seed(json!({
+        "apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+        "metadata": {"name": "httpbin", "namespace": "default"},
+        "spec": {"selector": {"istio": "ingressgateway"}, "servers": [{
+            "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+            "hosts": ["httpbin.example.com"],
+            "tls": {"mode": "SIMPLE", "credentialName": "httpbin-simple"}
+        }]}
+    }));
+    secret(&server, "recipe-credential", &[("tls.crt", CERT), ("tls.key", KEY), ("ca.crt", CA)]);
     // The classic slip: the CA's key pasted where the server key belongs.
     secret(&server, "broken-credential", &[("tls.crt", CERT), ("tls.key", CA_KEY), ("ca.crt", CA)]);
+    let bundle = dir.path().join("alice");
 
-    let good = step(&kubeconfig, "describe httpbin-credential");
-    let broken = step(&kubeconfig, "describe broken-credential");
-    let missing = step(&kubeconfig, "describe no-such-credential");
-    assert_eq!((good, broken, missing), (0, 3, 1), "the walkthrough's exit codes changed");
+    let codes = [
+        step(&kubeconfig, "create httpbin-credential --gateway httpbin --host httpbin.example.com"),
+        step(&kubeconfig, "describe httpbin-credential"),
+        step(
+            &kubeconfig,
+            &format!(
+                "issue-client alice --san alice.example.com --credential httpbin-credential --allow-on httpbin --out {}",
+                bundle.display()
+            ),
+        ),
+        step(&kubeconfig, "allow httpbin spiffe://cluster.local/ns/web/sa/client"),
+        step(&kubeconfig, "list"),
+        step(&kubeconfig, "describe recipe-credential"),
+        step(&kubeconfig, "describe broken-credential"),
+        step(&kubeconfig, "describe no-such-credential"),
+    ];
+    assert_eq!(codes, [0, 0, 0, 0, 0, 0, 3, 1], "the walkthrough's exit codes changed");
     println!("Walkthrough complete.");
 }

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The crate version and the git commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KUBECTL_MTLS_GIT_COMMIT"), ")");
+
 const AFTER_HELP: &str = "\
 kubectl passes flags that come after `mtls` to the plugin, so put kubectl flags there:
   kubectl mtls --context prod describe my-credential     (works)
@@ -14,7 +17,7 @@ Exit codes: 0 ok; 1 error; 2 usage error; 3 a check failed (describe);
 
 /// Mutual TLS for Istio ingress gateways: credentials, client certificates and SAN allow-lists, checked.
 #[derive(Debug, Parser)]
-#[command(name = "kubectl-mtls", bin_name = "kubectl mtls", version, after_help = AFTER_HELP)]
+#[command(name = "kubectl-mtls", bin_name = "kubectl mtls", version = VERSION, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub kube: KubeFlags,
@@ -86,8 +89,56 @@ pub enum Command {
     /// List Gateway servers: TLS mode, credential and the client SANs they accept.
     #[command(long_about = LIST_ABOUT)]
     List(ListArgs),
-    /// Print the version of kubectl-mtls.
+    /// Print the version of kubectl-mtls and the git commit it was built from.
     Version,
+    /// Print a shell completion script (bash, zsh, fish, powershell), or with `kubectl` the
+    /// `kubectl_complete-mtls` helper kubectl 1.26+ runs to complete `kubectl mtls …`.
+    #[command(long_about = COMPLETION_ABOUT)]
+    Completion(CompletionArgs),
+    /// Completion candidates for kubectl's plugin completion (used by `kubectl_complete-mtls`).
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+const COMPLETION_ABOUT: &str = "\
+Print a shell completion script.
+
+  kubectl mtls completion bash > /etc/bash_completion.d/kubectl-mtls    (completes kubectl-mtls)
+
+For `kubectl mtls <TAB>`, kubectl 1.26+ runs an executable named kubectl_complete-mtls from
+your PATH. Install it next to kubectl-mtls:
+
+  kubectl mtls completion kubectl > ~/.local/bin/kubectl_complete-mtls
+  chmod +x ~/.local/bin/kubectl_complete-mtls
+
+It completes subcommands, flags, and Secret and Gateway names from the cluster.";
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell, or `kubectl` for the kubectl plugin-completion helper.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// The `kubectl_complete-mtls` helper for kubectl's plugin completion.
+    Kubectl,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words after `kubectl mtls`; the last is the one being completed.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
 }
 
 const CREATE_ABOUT: &str = "\
@@ -459,6 +510,9 @@ mod tests {
             "kubectl-mtls describe",
             "kubectl-mtls --no-input -y describe x --expiry-warning-days 10",
             "kubectl-mtls version",
+            "kubectl-mtls completion bash",
+            "kubectl-mtls completion kubectl",
+            "kubectl-mtls __complete describe --credential x",
             "kubectl-mtls allow gw a.example.com spiffe://td/ns/x --port 443",
             "kubectl-mtls allow gw a.example.com --dry-run -o yaml",
             "kubectl-mtls allow gw a.example.com --dry-run=server -o json --all-servers",

@@ -134,3 +134,27 @@ impl Prompter {
         self.interactive
     }
 }
+
+/// A one-line note on stderr while something slow runs (RSA-4096 keys, cluster-wide lists),
+/// shown only at a terminal and erased when done; pipes and logs never see it.
+pub struct Progress {
+    shown: bool,
+}
+
+impl Progress {
+    pub fn start(message: &str) -> Progress {
+        let shown = std::io::stderr().is_terminal();
+        if shown {
+            eprint!("{message}…");
+        }
+        Progress { shown }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[K");
+        }
+    }
+}

@@ -93,7 +93,10 @@ pub async fn run(context: &Context, args: &CreateArgs) -> Result<Outcome, Error>
                     return Err(Error::Declined);
                 }
             }
-            let issued = issue::server_certificate(&ca, &hosts, key_type, args.validity, now)?;
+            let issued = {
+                let _progress = slow_key_note(key_type);
+                issue::server_certificate(&ca, &hosts, key_type, args.validity, now)?
+            };
             if issued.capped {
                 eprintln!(
                     "warning: the server certificate ends with the CA, on {}",
@@ -302,6 +305,7 @@ fn choose_ca(
         return Ok((ca, CaOrigin::Cluster));
     }
     let common_name = args.ca_cn.clone().unwrap_or_else(|| format!("{name} CA"));
+    let _progress = slow_key_note(key_type);
     Ok((issue::new_ca(&args.ca_org, &common_name, args.ca_validity, key_type, now)?, CaOrigin::Generated))
 }
 
@@ -604,4 +608,10 @@ fn summary(
         "next: kubectl mtls issue-client CLIENT --san SAN --credential {namespace}/{name}\n      kubectl mtls describe {name} -n {namespace}\n"
     ));
     out
+}
+
+/// RSA keys of 3072 bits and more take a noticeable moment to generate.
+pub fn slow_key_note(key_type: KeyType) -> Option<crate::prompt::Progress> {
+    matches!(key_type, KeyType::Rsa3072 | KeyType::Rsa4096)
+        .then(|| crate::prompt::Progress::start(&format!("generating a {key_type:?} key")))
 }

@@ -78,6 +78,7 @@ pub async fn run(context: &Context, args: &IssueClientArgs) -> Result<Outcome, E
             (cert, None, facts, capped)
         }
         None => {
+            let _progress = super::create::slow_key_note(key_type);
             let issued = issue::client_certificate(&ca, &name, &sans, key_type, args.validity, now)?;
             (issued.cert_pem, Some(issued.key_pem), issued.facts, issued.capped)
         }

@@ -19,7 +19,10 @@ pub async fn run(context: &Context, args: &ListArgs) -> Result<Outcome, Error> {
             Err(e) if e.is_not_found() => return Err(Error::GatewayNotFound { namespace, name: name.clone() }),
             Err(e) => return Err(e.into()),
         },
-        None if args.all_namespaces => gateways.list(None).await?,
+        None if args.all_namespaces => {
+            let _progress = crate::prompt::Progress::start("listing Gateways in every namespace");
+            gateways.list(None).await?
+        }
         None => gateways.list(Some(&namespace)).await?,
     };
     let rows: Vec<GatewayRow> = objects.iter().map(GatewayRow::from_object).collect();

@@ -1,6 +1,7 @@
 //! One file per subcommand: gather input, call the cluster and the pure logic, render.
 
 pub mod allow;
+pub mod completion;
 pub mod create;
 pub mod describe;
 pub mod disallow;
@@ -33,9 +34,11 @@ impl Outcome {
 pub async fn dispatch(cli: Cli) -> Result<Outcome, Error> {
     match &cli.command {
         Command::Version => {
-            print_stdout(&format!("kubectl-mtls {}\n", env!("CARGO_PKG_VERSION")))?;
+            print_stdout(&format!("kubectl-mtls {}\n", crate::cli::VERSION))?;
             Ok(Outcome::Success)
         }
+        Command::Completion(args) => completion::script(args),
+        Command::Complete(args) => completion::complete(&cli.kube, args).await,
         Command::Describe(args) => describe::run(&connect(&cli).await?, args).await,
         Command::Create(args) => create::run(&connect(&cli).await?, args).await,
         Command::IssueClient(args) => issue_client::run(&connect(&cli).await?, args).await,
