@@ -483,3 +483,20 @@ fn kubectl_sees_the_result() {
     assert_eq!(sans(&shown, 1), json!(["a.example.com", "b.example.com"]));
     assert_eq!(shown["spec"]["servers"][1]["someFutureField"], json!({"nested": [1, 2.5, "x", null, true]}));
 }
+
+#[test]
+fn a_person_at_a_terminal_picks_the_server() {
+    let env = Env::new();
+    multi_server_gateway(&env);
+    let mut command = env.command("admin");
+    command.args(["allow", "multi", "picked.example.com"]);
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).expect("spawn in a pty");
+    session.exp_string("Choose a server of gateway default/multi").expect("pick list");
+    session.exp_string("9443/https-partners").expect("second candidate shown");
+    session.send("\x1b[B").expect("down");
+    session.send_line("").expect("pick the second");
+    session.exp_string("allowed picked.example.com").expect("done");
+    session.exp_eof().expect("exit");
+    let gw = env.server.get("networking.istio.io/v1", "Gateway", Some("default"), "multi").unwrap();
+    assert_eq!(sans(&gw, 2), json!(["picked.example.com"]));
+}

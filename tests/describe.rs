@@ -554,3 +554,18 @@ fn help_and_version_need_no_kubeconfig() {
     let top = env.run("admin", &["--help"]);
     assert!(top.stdout.contains("kubectl mtls --context prod describe"), "{top:?}");
 }
+
+#[test]
+fn a_person_at_a_terminal_picks_the_secret() {
+    let env = Env::new();
+    recipe_secret(&env, "httpbin-credential");
+    env.secret("istio-system", "not-a-credential", &[("password", b"hunter2")]);
+    let mut command = env.command("admin");
+    command.arg("describe");
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).expect("spawn in a pty");
+    session.exp_string("Choose a credential Secret in istio-system").expect("pick list");
+    session.exp_string("httpbin-credential").expect("the credential is offered");
+    session.send_line("").expect("pick the first");
+    session.exp_string("Credential istio-system/httpbin-credential").expect("described");
+    session.exp_eof().expect("exit");
+}
