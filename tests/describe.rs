@@ -569,3 +569,16 @@ fn a_person_at_a_terminal_picks_the_secret() {
     session.exp_string("Credential istio-system/httpbin-credential").expect("described");
     session.exp_eof().expect("exit");
 }
+
+#[test]
+fn a_slow_api_server_meets_the_request_timeout() {
+    let env = Env::new();
+    recipe_secret(&env, "cred");
+    env.server.faults().add(FaultRule::new(Fault::Delay(std::time::Duration::from_secs(3))).path("/secrets/cred"));
+    let started = std::time::Instant::now();
+    let run = env.run("admin", &["describe", "cred", "--request-timeout", "500ms"]);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.starts_with("error: the API server at https://127.0.0.1:"), "{run:?}");
+    assert!(run.stderr.contains("did not answer within the --request-timeout"), "{run:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "gave up on time");
+}

@@ -68,6 +68,15 @@ pub enum ClusterError {
     },
 
     #[error(
+        "the API server at {server} did not answer within the --request-timeout: check the cluster's health, or pass a longer --request-timeout"
+    )]
+    Timeout {
+        server: String,
+        #[source]
+        source: kube::Error,
+    },
+
+    #[error(
         "the API server at {server} refused our credentials (401 Unauthorized): log in again or check the kubeconfig user"
     )]
     Unauthorized { server: String },
@@ -111,6 +120,7 @@ impl ClusterError {
             | ClusterError::InCluster(_)
             | ClusterError::Client { .. }
             | ClusterError::Unreachable { .. }
+            | ClusterError::Timeout { .. }
             | ClusterError::Unauthorized { .. } => true,
             ClusterError::Exhausted { source, .. } => source.is_connection(),
             _ => false,
@@ -146,6 +156,9 @@ impl ClusterError {
                     message: status.message.clone(),
                 },
             },
+            other @ (kube::Error::HyperError(_) | kube::Error::Service(_)) if timed_out(&other) => {
+                ClusterError::Timeout { server: server.to_string(), source: other }
+            }
             other @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => {
                 ClusterError::Unreachable { server: server.to_string(), source: other }
             }
@@ -166,4 +179,17 @@ impl ClusterError {
             _ => false,
         }
     }
+}
+
+/// Whether a transport error is a read timeout (kube's `read_timeout`, our --request-timeout).
+fn timed_out(error: &kube::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = source {
+        let text = current.to_string().to_ascii_lowercase();
+        if text.contains("timed out") || text.contains("deadline has elapsed") || text.contains("timeout") {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }

@@ -34,6 +34,13 @@ pub fn ca_secret_name(name: &str) -> String {
     format!("{name}-mtls-ca")
 }
 
+/// The CA kept in a `NAME-mtls-ca` Secret (`ca.crt`, `ca.key`).
+pub fn ca_from_secret(secret: &Secret, now: i64) -> Result<Ca, issue::CaError> {
+    let data = secret.data.clone().unwrap_or_default();
+    let text = |k: &str| data.get(k).map(|b| String::from_utf8_lossy(&b.0).into_owned()).unwrap_or_default();
+    issue::load_ca(&text("ca.crt"), &text("ca.key"), now)
+}
+
 /// A gateway named on the command line, with its server chosen.
 struct GatewayTarget {
     namespace: String,
@@ -294,9 +301,7 @@ fn choose_ca(
     if let Some(secret) = existing
         && !args.force
     {
-        let data = secret.data.clone().unwrap_or_default();
-        let text = |k: &str| data.get(k).map(|b| String::from_utf8_lossy(&b.0).into_owned()).unwrap_or_default();
-        let ca = issue::load_ca(&text("ca.crt"), &text("ca.key"), now).map_err(|e| {
+        let ca = ca_from_secret(secret, now).map_err(|e| {
             Error::Invalid(format!(
                 "the CA kept in secret {namespace}/{} cannot sign: {e}; pass --force to make a new CA",
                 ca_secret_name(name)
@@ -502,19 +507,12 @@ async fn find_gateway(context: &Context, reference: &str, args: &CreateArgs) -> 
 }
 
 async fn workload_namespace(context: &Context, target: &GatewayTarget) -> Result<String, Error> {
-    let selector: Vec<String> = target
-        .object
-        .pointer("/spec/selector")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}"))).collect())
-        .unwrap_or_default();
     let gateway = format!("{}/{}", target.namespace, target.name);
-    if selector.is_empty() {
+    let Some(selector) = gateway::workload_selector(&target.object) else {
         return Err(Error::Invalid(format!(
             "gateway {gateway} has no spec.selector, so its workload namespace is unknown: pass -n NAMESPACE (usually istio-system)"
         )));
-    }
-    let selector = selector.join(",");
+    };
     let namespaces: Vec<String> = workloads::pod_namespaces(&context.cluster, &selector).await?.into_iter().collect();
     match namespaces.as_slice() {
         [one] => Ok(one.clone()),

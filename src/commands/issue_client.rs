@@ -214,9 +214,7 @@ async fn load_ca(context: &Context, args: &IssueClientArgs, now: i64) -> Result<
         }
         Err(e) => return Err(e.into()),
     };
-    let data = secret.data.unwrap_or_default();
-    let text = |k: &str| data.get(k).map(|b| String::from_utf8_lossy(&b.0).into_owned()).unwrap_or_default();
-    let ca = issue::load_ca(&text("ca.crt"), &text("ca.key"), now)
+    let ca = super::create::ca_from_secret(&secret, now)
         .map_err(|e| Error::Invalid(format!("the CA in secret {namespace}/{ca_secret} cannot sign: {e}")))?;
     // Clients signed by a CA the gateway does not trust would be refused: say so now.
     if let Ok(Some(credential_secret)) = secrets::get_raw(&context.cluster, &namespace, &credential).await {
@@ -285,16 +283,8 @@ fn mutual_server(object: &Value, name: &str, args: &IssueClientArgs) -> Option<G
 
 /// The load balancer address of the Service in front of the gateway workload, when readable.
 async fn ingress_address(context: &Context, gateway: &Value) -> Option<String> {
-    let selector: Vec<String> = gateway
-        .pointer("/spec/selector")?
-        .as_object()?
-        .iter()
-        .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
-        .collect();
-    if selector.is_empty() {
-        return None;
-    }
-    crate::cluster::workloads::load_balancer_address(&context.cluster, &selector.join(",")).await
+    let selector = gateway::workload_selector(gateway)?;
+    crate::cluster::workloads::load_balancer_address(&context.cluster, &selector).await
 }
 
 fn summary(bundle: &IssuedBundle, facts: &CertificateFacts, gateway_lines: &[String]) -> String {

@@ -439,6 +439,18 @@ pub fn apply_json_patch(object: &Value, patch: &Value) -> Value {
     result
 }
 
+/// The Gateway's `spec.selector` as a label selector (`k=v,k2=v2`): it picks the gateway
+/// workload's pods. None when the Gateway has no selector.
+pub fn workload_selector(gateway: &Value) -> Option<String> {
+    let pairs: Vec<String> = gateway
+        .pointer("/spec/selector")?
+        .as_object()?
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
+        .collect();
+    (!pairs.is_empty()).then(|| pairs.join(","))
+}
+
 /// Whether the server at `index` has a `tls.subjectAltNames` field at all.
 pub fn has_san_field(gateway: &Value, index: usize) -> bool {
     gateway.pointer(&format!("/spec/servers/{index}/tls/subjectAltNames")).is_some()
