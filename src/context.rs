@@ -1,4 +1,7 @@
-//! From raw flags to what a command works with: a connected cluster, namespaces, prompting.
+//! From raw flags to what a command works with: the cluster (connected on first use, so a
+//! command that needs no cluster never needs a kubeconfig), namespaces, and prompting.
+
+use tokio::sync::OnceCell;
 
 use crate::cli::{InteractionFlags, KubeFlags};
 use crate::cluster::{self, Cluster, ClusterError};
@@ -8,19 +11,25 @@ use crate::prompt::Prompter;
 pub const DEFAULT_CREDENTIAL_NAMESPACE: &str = "istio-system";
 
 pub struct Context {
-    pub cluster: Cluster,
+    kube: KubeFlags,
+    cluster: OnceCell<Cluster>,
     pub namespace_flag: Option<String>,
     pub prompter: Prompter,
 }
 
 impl Context {
-    pub async fn connect(kube: &KubeFlags, interaction: InteractionFlags) -> Result<Context, ClusterError> {
-        let cluster = cluster::connect(kube).await?;
-        Ok(Context {
-            cluster,
+    pub fn new(kube: &KubeFlags, interaction: InteractionFlags) -> Context {
+        Context {
+            kube: kube.clone(),
+            cluster: OnceCell::new(),
             namespace_flag: kube.namespace.clone(),
             prompter: Prompter::new(interaction.no_input, interaction.yes),
-        })
+        }
+    }
+
+    /// The cluster, connected the first time it is asked for.
+    pub async fn cluster(&self) -> Result<&Cluster, ClusterError> {
+        self.cluster.get_or_try_init(|| cluster::connect(&self.kube)).await
     }
 
     /// For credential Secrets: -n, else istio-system.
@@ -30,15 +39,18 @@ impl Context {
 
     /// A flag naming an object elsewhere: `NAMESPACE/NAME`, or a bare `NAME` in the context's
     /// namespace, as kubectl would look it up.
-    pub fn object_reference(&self, reference: &str) -> (String, String) {
-        match reference.split_once('/') {
+    pub async fn object_reference(&self, reference: &str) -> Result<(String, String), ClusterError> {
+        Ok(match reference.split_once('/') {
             Some((namespace, name)) => (namespace.to_string(), name.to_string()),
-            None => (self.cluster.context_namespace.clone(), reference.to_string()),
-        }
+            None => (self.cluster().await?.context_namespace.clone(), reference.to_string()),
+        })
     }
 
     /// For namespaced objects such as Gateways, kubectl's rule: -n, else the context's, else default.
-    pub fn object_namespace(&self) -> String {
-        self.namespace_flag.clone().unwrap_or_else(|| self.cluster.context_namespace.clone())
+    pub async fn object_namespace(&self) -> Result<String, ClusterError> {
+        match &self.namespace_flag {
+            Some(namespace) => Ok(namespace.clone()),
+            None => Ok(self.cluster().await?.context_namespace.clone()),
+        }
     }
 }

@@ -84,8 +84,8 @@ pub async fn run(context: &Context, args: &CreateArgs) -> Result<Outcome, Error>
 
     // The CA: brought, kept in the cluster from an earlier run, or new.
     let ca_secret = ca_secret_name(&name);
-    let existing_ca_secret = secrets::get_raw(&context.cluster, &namespace, &ca_secret).await?;
-    let existing_credential = secrets::get_raw(&context.cluster, &namespace, &name).await?;
+    let existing_ca_secret = secrets::get_raw(context.cluster().await?, &namespace, &ca_secret).await?;
+    let existing_credential = secrets::get_raw(context.cluster().await?, &namespace, &name).await?;
     let (ca, ca_origin) = choose_ca(args, &name, key_type, now, existing_ca_secret.as_ref(), &namespace)?;
 
     // Everything is decided and generated before the first write, so bad input writes nothing.
@@ -128,8 +128,8 @@ pub async fn run(context: &Context, args: &CreateArgs) -> Result<Outcome, Error>
             ));
         } else {
             let result = match existing_ca_secret {
-                Some(_) => secrets::replace(&context.cluster, &namespace, &secret, dry_run).await,
-                None => secrets::create(&context.cluster, &namespace, &secret, dry_run).await,
+                Some(_) => secrets::replace(context.cluster().await?, &namespace, &secret, dry_run).await,
+                None => secrets::create(context.cluster().await?, &namespace, &secret, dry_run).await,
             };
             result.map_err(|e| plan.fail(e))?;
             plan.done.push(format!(
@@ -162,9 +162,9 @@ pub async fn run(context: &Context, args: &CreateArgs) -> Result<Outcome, Error>
                 plan.done.push(format!("credential {namespace}/{name}: would be {verb}"));
             } else {
                 let result = if replace {
-                    secrets::replace(&context.cluster, &namespace, &secret, dry_run).await
+                    secrets::replace(context.cluster().await?, &namespace, &secret, dry_run).await
                 } else {
-                    secrets::create(&context.cluster, &namespace, &secret, dry_run).await
+                    secrets::create(context.cluster().await?, &namespace, &secret, dry_run).await
                 };
                 result.map_err(|e| plan.fail(e))?;
                 plan.done.push(format!("credential {namespace}/{name}: {verb}"));
@@ -187,7 +187,7 @@ pub async fn run(context: &Context, args: &CreateArgs) -> Result<Outcome, Error>
     // Step 3: the Gateway, with a conflict-safe patch re-computed after any concurrent change.
     if let Some(first) = target {
         let qualified = format!("{}/{}", first.namespace, first.name);
-        let gateways = Gateways::new(&context.cluster);
+        let gateways = Gateways::new(context.cluster().await?);
         let mut target = first;
         let mut attempts = 0;
         loop {
@@ -485,8 +485,8 @@ fn credential_object(
 }
 
 async fn find_gateway(context: &Context, reference: &str, args: &CreateArgs) -> Result<GatewayTarget, Error> {
-    let (namespace, name) = context.object_reference(reference);
-    let gateways = Gateways::new(&context.cluster);
+    let (namespace, name) = context.object_reference(reference).await?;
+    let gateways = Gateways::new(context.cluster().await?);
     let object = match gateways.get(&namespace, &name).await {
         Err(e) if e.is_not_found() => return Err(Error::GatewayNotFound { namespace, name }),
         other => other?,
@@ -513,7 +513,8 @@ async fn workload_namespace(context: &Context, target: &GatewayTarget) -> Result
             "gateway {gateway} has no spec.selector, so its workload namespace is unknown: pass -n NAMESPACE (usually istio-system)"
         )));
     };
-    let namespaces: Vec<String> = workloads::pod_namespaces(&context.cluster, &selector).await?.into_iter().collect();
+    let namespaces: Vec<String> =
+        workloads::pod_namespaces(context.cluster().await?, &selector).await?.into_iter().collect();
     match namespaces.as_slice() {
         [one] => Ok(one.clone()),
         _ => {

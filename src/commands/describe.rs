@@ -18,7 +18,7 @@ pub async fn run(context: &Context, args: &DescribeArgs) -> Result<Outcome, Erro
         Some(name) => name.clone(),
         None => pick_secret(context, &namespace).await?,
     };
-    let credential = match secrets::get(&context.cluster, &namespace, &name).await {
+    let credential = match secrets::get(context.cluster().await?, &namespace, &name).await {
         Ok(secret) => secret,
         Err(e) if e.is_not_found() => return Err(Error::SecretNotFound { namespace, name }),
         Err(e) => return Err(e.into()),
@@ -26,7 +26,7 @@ pub async fn run(context: &Context, args: &DescribeArgs) -> Result<Outcome, Erro
     let cacert = if name.ends_with(CACERT_SUFFIX) {
         None
     } else {
-        secrets::get_optional(&context.cluster, &namespace, &format!("{name}{CACERT_SUFFIX}")).await?
+        secrets::get_optional(context.cluster().await?, &namespace, &format!("{name}{CACERT_SUFFIX}")).await?
     };
     let now = super::now();
     let policy = Policy { now, expiry_warning_days: i64::from(args.expiry_warning_days) };
@@ -46,7 +46,7 @@ async fn pick_secret(context: &Context, namespace: &str) -> Result<String, Error
         // Fail before listing: the answer does not depend on the cluster.
         context.prompter.select("SECRET", how, &[])?;
     }
-    let names = secrets::names_with_certificates(&context.cluster, namespace).await?;
+    let names = secrets::names_with_certificates(context.cluster().await?, namespace).await?;
     let index = context.prompter.select(&format!("a credential Secret in {namespace}"), how, &names)?;
     Ok(names[index].clone())
 }

@@ -101,7 +101,7 @@ pub async fn run(context: &Context, args: &IssueClientArgs) -> Result<Outcome, E
 
     let mut lines = Vec::new();
     if let Some(reference) = &args.allow_on {
-        let (namespace, gateway_name) = context.object_reference(reference);
+        let (namespace, gateway_name) = context.object_reference(reference).await?;
         let selector = san_edit::selector(&args.server);
         let done = san_edit::edit(
             context,
@@ -198,7 +198,7 @@ async fn load_ca(context: &Context, args: &IssueClientArgs, now: i64) -> Result<
         None => (context.credential_namespace(), reference.clone()),
     };
     let ca_secret = ca_secret_name(&credential);
-    let secret = match secrets::get_raw(&context.cluster, &namespace, &ca_secret).await {
+    let secret = match secrets::get_raw(context.cluster().await?, &namespace, &ca_secret).await {
         Ok(Some(secret)) => secret,
         Ok(None) => {
             return Err(Error::Invalid(format!(
@@ -217,7 +217,7 @@ async fn load_ca(context: &Context, args: &IssueClientArgs, now: i64) -> Result<
     let ca = super::create::ca_from_secret(&secret, now)
         .map_err(|e| Error::Invalid(format!("the CA in secret {namespace}/{ca_secret} cannot sign: {e}")))?;
     // Clients signed by a CA the gateway does not trust would be refused: say so now.
-    if let Ok(Some(credential_secret)) = secrets::get_raw(&context.cluster, &namespace, &credential).await {
+    if let Ok(Some(credential_secret)) = secrets::get_raw(context.cluster().await?, &namespace, &credential).await {
         let bundle = credential_secret.data.unwrap_or_default().get("ca.crt").map(|b| b.0.clone()).unwrap_or_default();
         let trusted = crate::pki::pem::certificates(&bundle).unwrap_or_default();
         if !trusted.contains(&ca.cert_der) {
@@ -235,11 +235,12 @@ async fn pick_credential(context: &Context) -> Result<String, Error> {
         context.prompter.select("--credential", how, &[])?;
     }
     let namespace = context.credential_namespace();
-    let names: Vec<String> = secrets::names_with_label(&context.cluster, &namespace, "mtls.kubectl-mtls.io/role=ca")
-        .await?
-        .into_iter()
-        .filter_map(|n| n.strip_suffix("-mtls-ca").map(str::to_string))
-        .collect();
+    let names: Vec<String> =
+        secrets::names_with_label(context.cluster().await?, &namespace, "mtls.kubectl-mtls.io/role=ca")
+            .await?
+            .into_iter()
+            .filter_map(|n| n.strip_suffix("-mtls-ca").map(str::to_string))
+            .collect();
     let index =
         context.prompter.select(&format!("a credential in {namespace} whose CA key is available"), how, &names)?;
     Ok(names[index].clone())
@@ -251,8 +252,9 @@ async fn curl_line(context: &Context, args: &IssueClientArgs, cert: &Path, key: 
     let mut port = 443;
     let mut resolve = String::new();
     if let Some(reference) = args.allow_on.as_ref().or(args.gateway.as_ref()) {
-        let (namespace, gateway_name) = context.object_reference(reference);
-        if let Ok(object) = Gateways::new(&context.cluster).get(&namespace, &gateway_name).await
+        if let Ok((namespace, gateway_name)) = context.object_reference(reference).await
+            && let Ok(cluster) = context.cluster().await
+            && let Ok(object) = Gateways::new(cluster).get(&namespace, &gateway_name).await
             && let Some(server) = mutual_server(&object, &gateway_name, args)
         {
             if let Some(h) =
@@ -284,7 +286,7 @@ fn mutual_server(object: &Value, name: &str, args: &IssueClientArgs) -> Option<G
 /// The load balancer address of the Service in front of the gateway workload, when readable.
 async fn ingress_address(context: &Context, gateway: &Value) -> Option<String> {
     let selector = gateway::workload_selector(gateway)?;
-    crate::cluster::workloads::load_balancer_address(&context.cluster, &selector).await
+    crate::cluster::workloads::load_balancer_address(context.cluster().await.ok()?, &selector).await
 }
 
 fn summary(bundle: &IssuedBundle, facts: &CertificateFacts, gateway_lines: &[String]) -> String {

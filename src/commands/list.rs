@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::render::{self, gateways::GatewayRow};
 
 pub async fn run(context: &Context, args: &ListArgs) -> Result<Outcome, Error> {
-    let namespace = context.object_namespace();
-    let gateways = Gateways::new(&context.cluster);
+    let namespace = context.object_namespace().await?;
+    let gateways = Gateways::new(context.cluster().await?);
     let objects = match &args.gateway {
         Some(name) => match gateways.get(&namespace, name).await {
             Ok(object) => vec![object],

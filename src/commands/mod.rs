@@ -49,7 +49,7 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, Error> {
 }
 
 async fn connect(cli: &Cli) -> Result<Context, Error> {
-    Ok(Context::connect(&cli.kube, cli.interaction).await?)
+    Ok(Context::new(&cli.kube, cli.interaction))
 }
 
 /// The current time in Unix seconds.

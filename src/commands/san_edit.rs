@@ -27,10 +27,10 @@ pub enum Direction {
 }
 
 pub async fn run(context: &Context, args: &SanEditArgs, direction: Direction) -> Result<Outcome, Error> {
-    let namespace = context.object_namespace();
+    let namespace = context.object_namespace().await?;
     let name = match &args.gateway {
         Some(name) => name.clone(),
-        None => pick_gateway(context, &Gateways::new(&context.cluster), &namespace).await?,
+        None => pick_gateway(context, &Gateways::new(context.cluster().await?), &namespace).await?,
     };
     let sans = read_sans(context, &args.sans, direction)?;
     let done = edit(context, &namespace, &name, &sans, &selector(&args.server), direction, args.write.dry_run).await?;
@@ -62,7 +62,7 @@ pub async fn edit(
     direction: Direction,
     dry_run: DryRun,
 ) -> Result<Edited, Error> {
-    let gateways = Gateways::new(&context.cluster);
+    let gateways = Gateways::new(context.cluster().await?);
     let qualified = format!("{namespace}/{name}");
     let mut chosen: Option<Vec<(usize, String)>> = None;
     let mut confirmed_empty = false;
