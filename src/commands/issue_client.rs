@@ -251,21 +251,20 @@ async fn curl_line(context: &Context, args: &IssueClientArgs, cert: &Path, key: 
     let mut host = "HOST".to_string();
     let mut port = 443;
     let mut resolve = String::new();
-    if let Some(reference) = args.allow_on.as_ref().or(args.gateway.as_ref()) {
-        if let Ok((namespace, gateway_name)) = context.object_reference(reference).await
-            && let Ok(cluster) = context.cluster().await
-            && let Ok(object) = Gateways::new(cluster).get(&namespace, &gateway_name).await
-            && let Some(server) = mutual_server(&object, &gateway_name, args)
+    if let Some(reference) = args.allow_on.as_ref().or(args.gateway.as_ref())
+        && let Ok((namespace, gateway_name)) = context.object_reference(reference).await
+        && let Ok(cluster) = context.cluster().await
+        && let Ok(object) = Gateways::new(cluster).get(&namespace, &gateway_name).await
+        && let Some(server) = mutual_server(&object, &gateway_name, args)
+    {
+        if let Some(h) =
+            server.hosts.iter().map(|h| h.split_once('/').map_or(h.as_str(), |(_, h)| h)).find(|h| !h.contains('*'))
         {
-            if let Some(h) =
-                server.hosts.iter().map(|h| h.split_once('/').map_or(h.as_str(), |(_, h)| h)).find(|h| !h.contains('*'))
-            {
-                host = h.to_string();
-            }
-            port = server.port.unwrap_or(443);
-            if let Some(address) = ingress_address(context, &object).await {
-                resolve = format!("--resolve {host}:{port}:{address} ");
-            }
+            host = h.to_string();
+        }
+        port = server.port.unwrap_or(443);
+        if let Some(address) = ingress_address(context, &object).await {
+            resolve = format!("--resolve {host}:{port}:{address} ");
         }
     }
     format!(
