@@ -385,3 +385,20 @@ fn allow_on_updates_the_gateway_and_the_curl_line_is_ready() {
     assert_eq!(shown["key"], "ned-files/ned.key");
     assert!(!run.stdout.contains("PRIVATE KEY"));
 }
+
+#[test]
+fn the_p12_password_is_typed_twice_at_a_terminal() {
+    let env = Env::new();
+    created(&env, &[]);
+    let mut command = env.command("admin");
+    command.args(["issue-client", "pat", "--san", "pat.example.com", "--credential", "cred", "--p12"]);
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).expect("spawn in a pty");
+    session.exp_string("PKCS#12 password").expect("first prompt");
+    session.send_line("s3cret pass").expect("type");
+    session.exp_string("Repeat it").expect("second prompt");
+    session.send_line("s3cret pass").expect("type again");
+    session.exp_string("pat.p12  (0600)").expect("written");
+    session.exp_eof().expect("exit");
+    let read = openssl(&["pkcs12", "-in", "pat/pat.p12", "-passin", "pass:s3cret pass", "-nokeys", "-clcerts"], env.dir.path());
+    assert_eq!(read.code, 0, "{read:?}");
+}
