@@ -399,6 +399,9 @@ fn the_p12_password_is_typed_twice_at_a_terminal() {
     session.send_line("s3cret pass").expect("type again");
     session.exp_string("pat.p12  (0600)").expect("written");
     session.exp_eof().expect("exit");
-    let read = openssl(&["pkcs12", "-in", "pat/pat.p12", "-passin", "pass:s3cret pass", "-nokeys", "-clcerts"], env.dir.path());
+    let read = openssl(
+        &["pkcs12", "-in", "pat/pat.p12", "-passin", "pass:s3cret pass", "-nokeys", "-clcerts"],
+        env.dir.path(),
+    );
     assert_eq!(read.code, 0, "{read:?}");
 }
