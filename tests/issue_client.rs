@@ -137,30 +137,22 @@ fn the_bundle_completes_a_mutual_tls_handshake_only_with_its_ca() {
     assert!(!handshake(&env, "other-ca.crt", &dir, "alice"), "a server trusting another CA refuses it");
 }
 
+/// A P-256 key and a CSR for it, `STEM.key` and `STEM.csr`, with the given extensions.
+fn make_csr(env: &Env, stem: &str, extensions: &[&str]) -> Run {
+    let (key, csr) = (format!("{stem}.key"), format!("{stem}.csr"));
+    let mut args = vec!["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    args.extend(["-keyout", &key, "-out", &csr, "-subj", "/CN=client"]);
+    for extension in extensions {
+        args.extend(["-addext", extension]);
+    }
+    openssl(&args, env.dir.path())
+}
+
 #[test]
 fn csr_good_bad_and_asking_for_ca() {
     let env = Env::new();
     created(&env, &[]);
-    let made = openssl(
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "dave.key",
-            "-out",
-            "dave.csr",
-            "-subj",
-            "/CN=dave",
-            "-addext",
-            "subjectAltName=DNS:dave.example.com,URI:spiffe://td/ns/x/sa/dave",
-        ],
-        env.dir.path(),
-    );
+    let made = make_csr(&env, "dave", &["subjectAltName=DNS:dave.example.com,URI:spiffe://td/ns/x/sa/dave"]);
     assert_eq!(made.code, 0, "{made:?}");
     let run = env
         .run("admin", &["issue-client", "dave", "--csr", "dave.csr", "--credential", "cred", "--out", "dave-bundle"]);
@@ -183,28 +175,8 @@ fn csr_good_bad_and_asking_for_ca() {
     assert!(run.stderr.contains("cannot read the CSR"), "{run:?}");
     assert!(!env.path("eve").exists(), "nothing written");
 
-    let made = openssl(
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "ca-ask.key",
-            "-out",
-            "ca-ask.csr",
-            "-subj",
-            "/CN=sneaky",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "subjectAltName=DNS:sneaky.example.com",
-        ],
-        env.dir.path(),
-    );
+    let made =
+        make_csr(&env, "ca-ask", &["basicConstraints=critical,CA:TRUE", "subjectAltName=DNS:sneaky.example.com"]);
     assert_eq!(made.code, 0, "{made:?}");
     let run = env.run("admin", &["issue-client", "sneaky", "--csr", "ca-ask.csr", "--credential", "cred"]);
     assert_eq!(run.code, 1, "{run:?}");
