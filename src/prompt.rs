@@ -45,9 +45,7 @@ impl Prompter {
 
     /// Picks one of `items`; `what` names the input, `how` the argument or flag that gives it.
     pub fn select(&self, what: &str, how: &str, items: &[String]) -> Result<usize, PromptError> {
-        if !self.interactive {
-            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
-        }
+        self.require_terminal(what, how)?;
         if items.is_empty() {
             return Err(PromptError::NoChoices { what: what.into(), hint: format!("; pass {how}") });
         }
@@ -65,9 +63,7 @@ impl Prompter {
         if self.assume_yes {
             return Ok(true);
         }
-        if !self.interactive {
-            return Err(PromptError::NeedsInput { what: "confirmation".into(), how: "--yes".into(), why: self.why });
-        }
+        self.require_terminal("confirmation", "--yes")?;
         Confirm::with_theme(&ColorfulTheme::default())
             .with_prompt(question)
             .default(false)
@@ -77,9 +73,7 @@ impl Prompter {
 
     /// Reads one non-empty line.
     pub fn input_one(&self, what: &str, how: &str, prompt: &str) -> Result<String, PromptError> {
-        if !self.interactive {
-            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
-        }
+        self.require_terminal(what, how)?;
         Input::<String>::with_theme(&ColorfulTheme::default())
             .with_prompt(prompt)
             .interact_text_on(&console::Term::stderr())
@@ -88,9 +82,7 @@ impl Prompter {
 
     /// Reads a password twice, hidden, and insists the two agree.
     pub fn password(&self, what: &str, how: &str, prompt: &str) -> Result<String, PromptError> {
-        if !self.interactive {
-            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
-        }
+        self.require_terminal(what, how)?;
         Password::with_theme(&ColorfulTheme::default())
             .with_prompt(prompt)
             .with_confirmation("Repeat it", "the two passwords differ")
@@ -106,9 +98,7 @@ impl Prompter {
         prompt: &str,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<Vec<T>, PromptError> {
-        if !self.interactive {
-            return Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why });
-        }
+        self.require_terminal(what, how)?;
         let mut values = Vec::new();
         loop {
             let hint = if values.is_empty() { "" } else { " (empty line to finish)" };
@@ -130,8 +120,14 @@ impl Prompter {
         }
     }
 
-    pub fn is_interactive(&self) -> bool {
-        self.interactive
+    /// Fails, naming what is missing and how to give it, unless a person can be asked. Commands
+    /// call it before any cluster request a prompt would need.
+    pub fn require_terminal(&self, what: &str, how: &str) -> Result<(), PromptError> {
+        if self.interactive {
+            Ok(())
+        } else {
+            Err(PromptError::NeedsInput { what: what.into(), how: how.into(), why: self.why })
+        }
     }
 }
 

@@ -42,10 +42,8 @@ pub async fn run(context: &Context, args: &DescribeArgs) -> Result<Outcome, Erro
 
 async fn pick_secret(context: &Context, namespace: &str) -> Result<String, Error> {
     let how = "the Secret name: kubectl mtls describe SECRET";
-    if !context.prompter.is_interactive() {
-        // Fail before listing: the answer does not depend on the cluster.
-        context.prompter.select("SECRET", how, &[])?;
-    }
+    // Fail before listing: the answer does not depend on the cluster.
+    context.prompter.require_terminal("SECRET", how)?;
     let names = secrets::names_with_certificates(context.cluster().await?, namespace).await?;
     let index = context.prompter.select(&format!("a credential Secret in {namespace}"), how, &names)?;
     Ok(names[index].clone())

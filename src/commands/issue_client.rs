@@ -231,9 +231,8 @@ async fn load_ca(context: &Context, args: &IssueClientArgs, now: i64) -> Result<
 
 async fn pick_credential(context: &Context) -> Result<String, Error> {
     let how = "--credential [NAMESPACE/]SECRET, or --ca-cert and --ca-key";
-    if !context.prompter.is_interactive() {
-        context.prompter.select("--credential", how, &[])?;
-    }
+    // Fail before listing: the answer does not depend on the cluster.
+    context.prompter.require_terminal("--credential", how)?;
     let namespace = context.credential_namespace();
     let names: Vec<String> =
         secrets::names_with_label(context.cluster().await?, &namespace, "mtls.kubectl-mtls.io/role=ca")

@@ -171,9 +171,8 @@ fn read_sans(context: &Context, given: &[String], direction: Direction) -> Resul
 
 async fn pick_gateway(context: &Context, gateways: &Gateways<'_>, namespace: &str) -> Result<String, Error> {
     let how = "the Gateway name: kubectl mtls allow GATEWAY SAN...";
-    if !context.prompter.is_interactive() {
-        context.prompter.select("GATEWAY", how, &[])?;
-    }
+    // Fail before listing: the answer does not depend on the cluster.
+    context.prompter.require_terminal("GATEWAY", how)?;
     let names: Vec<String> = gateways
         .list(Some(namespace))
         .await?
