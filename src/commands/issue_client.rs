@@ -99,21 +99,17 @@ pub async fn run(context: &Context, args: &IssueClientArgs) -> Result<Outcome, E
         files::write(&p12_path, &bundle, Mode::Private, args.force)?;
     }
 
+    let issued_sans = facts.sans.as_ref().map(|s| s.typed()).unwrap_or_default();
     let mut lines = Vec::new();
     if let Some(reference) = &args.allow_on {
         let (namespace, gateway_name) = context.object_reference(reference).await?;
         let selector = san_edit::selector(&args.server);
-        let done = san_edit::edit(
-            context,
-            &namespace,
-            &gateway_name,
-            &sans_of(&facts),
-            &selector,
-            Direction::Allow,
-            DryRun::None,
-        )
-        .await
-        .inspect_err(|_| eprintln!("the bundle was written to {}; the gateway was not changed:", dir.display()))?;
+        let done =
+            san_edit::edit(context, &namespace, &gateway_name, &issued_sans, &selector, Direction::Allow, DryRun::None)
+                .await
+                .inspect_err(|_| {
+                    eprintln!("the bundle was written to {}; the gateway was not changed:", dir.display())
+                })?;
         lines.push(render::gateways::edit_summary(&done.gateway, &done.edits, true, false));
     }
     let curl = curl_line(context, args, &cert_path, &key_path, &ca_path).await;
@@ -125,7 +121,7 @@ pub async fn run(context: &Context, args: &IssueClientArgs) -> Result<Outcome, E
         ca: ca_path.clone(),
         p12: password.as_ref().filter(|_| key_pem.is_some()).map(|_| p12_path.clone()),
         serial: facts.serial.clone(),
-        sans: sans_of(&facts).iter().map(|s| s.value.clone()).collect(),
+        sans: issued_sans.iter().map(|s| s.value.clone()).collect(),
         not_before: facts.not_before,
         not_after: facts.not_after,
         curl,
@@ -156,18 +152,6 @@ fn sans(context: &Context, args: &IssueClientArgs) -> Result<Vec<San>, Error> {
         return Err(Error::BadSans(bad.into_iter().filter_map(Result::err).collect()));
     }
     Ok(good.into_iter().filter_map(Result::ok).collect())
-}
-
-fn sans_of(facts: &CertificateFacts) -> Vec<San> {
-    let Some(sans) = &facts.sans else { return vec![] };
-    let typed = |kind, list: &Vec<String>| list.iter().map(move |v| San { kind, value: v.clone() }).collect::<Vec<_>>();
-    [
-        typed(san::SanKind::Dns, &sans.dns),
-        typed(san::SanKind::Uri, &sans.uri),
-        typed(san::SanKind::Ip, &sans.ip),
-        typed(san::SanKind::Email, &sans.email),
-    ]
-    .concat()
 }
 
 fn p12_password(context: &Context, args: &IssueClientArgs) -> Result<String, Error> {

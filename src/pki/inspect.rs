@@ -4,6 +4,8 @@ use aws_lc_rs::digest;
 use serde::Serialize;
 use x509_parser::prelude::*;
 
+use super::san::{San, SanKind};
+
 /// SANs grouped by type, as Envoy matches them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Sans {
@@ -16,6 +18,24 @@ pub struct Sans {
 impl Sans {
     pub fn is_empty(&self) -> bool {
         self.dns.is_empty() && self.uri.is_empty() && self.ip.is_empty() && self.email.is_empty()
+    }
+
+    /// Every SAN with its type, DNS first, as an allow-list edit takes them.
+    pub fn typed(&self) -> Vec<San> {
+        let typed =
+            |kind, list: &Vec<String>| list.iter().map(move |v| San { kind, value: v.clone() }).collect::<Vec<_>>();
+        [
+            typed(SanKind::Dns, &self.dns),
+            typed(SanKind::Uri, &self.uri),
+            typed(SanKind::Ip, &self.ip),
+            typed(SanKind::Email, &self.email),
+        ]
+        .concat()
+    }
+
+    /// The DNS names and IP addresses: what a server certificate is for.
+    pub fn hosts(&self) -> Vec<String> {
+        self.dns.iter().chain(&self.ip).cloned().collect()
     }
 }
 

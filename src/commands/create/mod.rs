@@ -347,8 +347,7 @@ fn differences(existing: &Secret, ca: &Ca, hosts: &[String], key_type: KeyType, 
         found.push("its tls.crt is unreadable".into());
         return found;
     };
-    let mut have: Vec<String> =
-        facts.sans.as_ref().map(|s| s.dns.iter().chain(&s.ip).cloned().collect()).unwrap_or_default();
+    let mut have: Vec<String> = facts.sans.as_ref().map(|s| s.hosts()).unwrap_or_default();
     let mut want: Vec<String> = hosts
         .iter()
         .map(|h| h.parse::<std::net::IpAddr>().map(|ip| ip.to_string()).unwrap_or_else(|_| h.to_ascii_lowercase()))
@@ -481,11 +480,7 @@ fn summary(
         render::time::date(ca.facts.not_after)
     ));
     if let Some(facts) = issued {
-        let sans = facts
-            .sans
-            .as_ref()
-            .map(|s| s.dns.iter().chain(&s.ip).cloned().collect::<Vec<_>>().join(", "))
-            .unwrap_or_default();
+        let sans = facts.sans.as_ref().map(|s| s.hosts().join(", ")).unwrap_or_default();
         out.push_str(&format!(
             "server certificate: {sans} ({}, serial {}, until {})\n",
             facts.public_key,
