@@ -466,11 +466,8 @@ fn kubectl_sees_the_result() {
     let env = Env::new();
     seed(&env);
     assert_eq!(env.run("admin", &["allow", "httpbin", "b.example.com"]).code, 0);
-    let kubectl = std::env::var_os("KUBECTL")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/kubectl"));
     let run = Run::from(
-        std::process::Command::new(kubectl)
+        std::process::Command::new(common::kubectl_path())
             .env_clear()
             .env("HOME", env.dir.path())
             .env("KUBECONFIG", env.kubeconfig("reader"))

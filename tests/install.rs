@@ -8,15 +8,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Env, Run};
+use common::{Env, Run, kubectl_path};
 use serde_json::Value;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn kubectl_path() -> PathBuf {
-    std::env::var_os("KUBECTL").map(PathBuf::from).unwrap_or_else(|| root().join(".venv/bin/kubectl"))
 }
 
 /// krew's own checks (pkg/index/validation) plus the index's conventions.

