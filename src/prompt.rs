@@ -58,14 +58,15 @@ impl Prompter {
             .ok_or(PromptError::Cancelled)
     }
 
-    /// Asks yes/no; `--yes` answers yes. Without a terminal, fails naming `--yes`.
-    pub fn confirm(&self, question: &str) -> Result<bool, PromptError> {
+    /// Asks whether to go ahead with `consequence`; `--yes` answers yes. Without a terminal,
+    /// fails naming the consequence and `--yes`.
+    pub fn confirm(&self, consequence: &str) -> Result<bool, PromptError> {
         if self.assume_yes {
             return Ok(true);
         }
-        self.require_terminal("confirmation", "--yes")?;
+        self.require_terminal(&format!("confirmation ({consequence})"), "--yes")?;
         Confirm::with_theme(&ColorfulTheme::default())
-            .with_prompt(question)
+            .with_prompt(format!("{consequence}. Continue?"))
             .default(false)
             .interact_on(&console::Term::stderr())
             .map_err(PromptError::Terminal)

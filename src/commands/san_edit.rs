@@ -235,18 +235,7 @@ fn confirm_empty(context: &Context, gateway: &str, server: &GatewayServer) -> Re
         "this empties the allow-list of gateway {gateway} server {}: an empty list accepts every client certificate signed by the CA",
         server.label()
     );
-    match context.prompter.confirm(&format!("{consequence}. Continue?")) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Error::Declined),
-        Err(crate::prompt::PromptError::NeedsInput { why, .. }) => {
-            Err(Error::Prompt(crate::prompt::PromptError::NeedsInput {
-                what: format!("confirmation ({consequence})"),
-                how: "--yes".into(),
-                why,
-            }))
-        }
-        Err(other) => Err(other.into()),
-    }
+    if context.prompter.confirm(&consequence)? { Ok(()) } else { Err(Error::Declined) }
 }
 
 /// 10–60 ms, growing with the attempt, spread so concurrent editors do not retry in step.

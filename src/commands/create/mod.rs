@@ -77,9 +77,10 @@ pub async fn run(context: &Context, args: &CreateArgs) -> Result<Outcome, Error>
         Decision::Unchanged => None,
         Decision::Write { replace } => {
             if replace && args.force {
-                let question =
-                    format!("Replace credential {namespace}/{name} entirely (new CA and server certificate)?");
-                if !context.prompter.confirm(&question)? {
+                let consequence = format!(
+                    "this replaces credential {namespace}/{name} entirely, with a new CA and server certificate"
+                );
+                if !context.prompter.confirm(&consequence)? {
                     return Err(Error::Declined);
                 }
             }
